@@ -1,0 +1,83 @@
+// Reverse-mode autodiff: walks the graph backwards from a scalar and emits the backward graph
+// with the same builder. The walker sums gradients over broadcast axes, accumulates gradients
+// of values used several times, and skips every node that does not lead to a requested input.
+import { GraphError, type Graph } from '../graph/graph.js';
+import { isFloat } from '../graph/dtype.js';
+import { formatShape, sameShape, type Shape } from '../graph/shape.js';
+import type { Node, Tensor } from '../graph/tensor.js';
+import { GradError, gradRules, type GradContext, type GradRule, type GradRuleTable } from './rules.js';
+
+/** Sums a gradient of a broadcast shape back to the shape of the input it belongs to. */
+export function sumToShape(g: Graph, grad: Tensor, shape: Shape): Tensor {
+  if (sameShape(grad.shape, shape)) return grad;
+  const lead = grad.rank - shape.length;
+  let out = lead > 0 ? g.reduceSum(grad, [...Array(lead).keys()]) : grad;
+  const ones = shape.map((d, i) => (d === 1 && out.shape[i] !== 1 ? i : -1)).filter((i) => i >= 0);
+  if (ones.length > 0) out = g.reduceSum(out, ones, true);
+  if (!sameShape(out.shape, shape)) {
+    throw new GraphError(`gradient of shape ${formatShape(grad.shape)} does not reduce to ${formatShape(shape)}`);
+  }
+  return out;
+}
+
+/**
+ * Gradients of the scalar `loss` with respect to each tensor in `wrt`, built into the same graph.
+ * An input that the loss does not depend on gets a zero gradient.
+ */
+export function gradients(g: Graph, loss: Tensor, wrt: readonly Tensor[], rules: GradRuleTable = gradRules): Tensor[] {
+  if (loss.shape.some((d) => d !== 1) || !isFloat(loss.dtype)) {
+    throw new GradError(`gradient needs a float scalar to differentiate, got ${loss}`);
+  }
+  for (const t of wrt) {
+    if (!isFloat(t.dtype)) throw new GradError(`cannot differentiate with respect to ${t}: not a float tensor`);
+  }
+  const active = activeTensors(g, loss, wrt);
+  const grads = new Map<number, Tensor>();
+  const accumulate = (t: Tensor, grad: Tensor) => {
+    const fitted = sumToShape(g, g.cast(grad, t.dtype), t.shape);
+    const prev = grads.get(t.id);
+    grads.set(t.id, prev ? g.add(prev, fitted) : fitted);
+  };
+  accumulate(loss, g.expand(g.scalar(1, loss.dtype), loss.shape));
+
+  const lastNode = loss.producer?.id ?? -1;
+  for (let i = lastNode; i >= 0; i--) {
+    const node = g.nodes[i]!;
+    if (!node.inputs.some((t) => active.has(t.id))) continue;
+    const gys = node.outputs.map((o) => grads.get(o.id) ?? null);
+    if (gys.every((t) => t === null)) continue;
+    const inputGrads = applyRule(g, node, gys, rules);
+    node.inputs.forEach((t, k) => {
+      if (!active.has(t.id)) return;
+      const grad = inputGrads[k];
+      if (grad === undefined) throw new GradError(`no gradient for ${node.op}#${node.id} input ${k}: the rule gave none`);
+      if (grad !== null) accumulate(t, grad);
+    });
+  }
+  return wrt.map((t) => grads.get(t.id) ?? g.expand(g.scalar(0, t.dtype), t.shape));
+}
+
+function applyRule(g: Graph, node: Node, gys: (Tensor | null)[], rules: GradRuleTable): (Tensor | null)[] {
+  const firstGrad = gys.find((t) => t !== null)!;
+  const ctx: GradContext = {
+    g, node, attrs: node.attrs, x: node.inputs, y: node.outputs[0]!,
+    gy: gys[0] ?? g.expand(g.scalar(0, firstGrad.dtype), node.outputs[0]!.shape), gys,
+  };
+  return (rules[node.op] as GradRule)(ctx);
+}
+
+/** Float tensors that depend on some `wrt` tensor and on which the loss depends. */
+function activeTensors(g: Graph, loss: Tensor, wrt: readonly Tensor[]): Set<number> {
+  const dependsOnWrt = new Set(wrt.map((t) => t.id));
+  for (const node of g.nodes) {
+    if (node.inputs.some((t) => dependsOnWrt.has(t.id))) {
+      for (const o of node.outputs) if (isFloat(o.dtype)) dependsOnWrt.add(o.id);
+    }
+  }
+  const needed = new Set<number>([loss.id]);
+  for (let i = g.nodes.length - 1; i >= 0; i--) {
+    const node = g.nodes[i]!;
+    if (node.outputs.some((o) => needed.has(o.id))) for (const t of node.inputs) needed.add(t.id);
+  }
+  return new Set([...dependsOnWrt].filter((id) => needed.has(id)));
+}

@@ -1,0 +1,146 @@
+// One gradient rule per primitive op. A rule returns one entry per input: a gradient (which may
+// still need summing over broadcast axes: the walker does that), or null for "no gradient"
+// (an index or condition input). A rule that cannot differentiate an input calls unsupported().
+import type { Graph } from '../graph/graph.js';
+import type { Op, OpAttrs } from '../graph/ops.js';
+import type { Node, Tensor } from '../graph/tensor.js';
+
+export interface GradContext<O extends Op = Op> {
+  g: Graph;
+  node: Node<O>;
+  attrs: OpAttrs[O];
+  /** The node's inputs. */
+  x: readonly Tensor[];
+  /** The node's first output. */
+  y: Tensor;
+  /** Gradient of the loss with respect to the first output. */
+  gy: Tensor;
+  /** Gradients with respect to every output (null where nothing flowed back). */
+  gys: readonly (Tensor | null)[];
+}
+
+export type GradRule<O extends Op = Op> = (ctx: GradContext<O>) => (Tensor | null)[];
+
+/** Thrown when a gradient is needed that Tuna cannot compute; names the op. */
+export class GradError extends Error {
+  override name = 'GradError';
+}
+
+export function unsupported(ctx: GradContext, why: string): never {
+  throw new GradError(`no gradient for ${ctx.node.op}#${ctx.node.id}: ${why}`);
+}
+
+const zeros = (g: Graph, like: Tensor): Tensor => g.expand(g.scalar(0, like.dtype), like.shape);
+const one = (g: Graph, like: Tensor): Tensor => g.scalar(1, like.dtype);
+const none: GradRule = ({ x }) => x.map(() => null);
+
+/** Gradient of a reduction, spread back over the reduced axes. */
+function spread(ctx: GradContext<'ReduceSum' | 'ReduceMean' | 'ReduceMax'>): Tensor {
+  const { g, x, gy, attrs } = ctx;
+  const keptShape = x[0]!.shape.map((d, i) => (attrs.axes.includes(i) ? 1 : d));
+  return g.expand(g.reshape(gy, keptShape), x[0]!.shape);
+}
+
+/** Gather along `axis` as a scatter-add into zeros along axis 0, then moved back. */
+function gatherGrad({ g, x, gy, attrs }: GradContext<'Gather'>): (Tensor | null)[] {
+  const [data, indices] = x as [Tensor, Tensor];
+  const a = attrs.axis;
+  const r = indices.rank;
+  const rest = [...data.shape.slice(0, a), ...data.shape.slice(a + 1)];
+  const toFront = [...Array(r).keys()].map((i) => a + i);
+  const others = [...Array(gy.rank).keys()].filter((i) => i < a || i >= a + r);
+  const updates = g.transpose(gy, [...toFront, ...others]); // (...I, ...rest)
+  const dim = g.scalar(data.shape[a]!, 'int64');
+  let idx = g.cast(indices, 'int64');
+  idx = g.where(g.less(idx, g.scalar(0, 'int64')), g.add(idx, dim), idx);
+  const base = g.expand(g.scalar(0, data.dtype), [data.shape[a]!, ...rest]);
+  const scattered = g.scatterNDAdd(base, g.unsqueeze(idx, [r]), updates); // (D[a], ...rest)
+  const back = [...Array(data.rank).keys()].map((i) => (i < a ? i + 1 : i === a ? 0 : i));
+  return [g.transpose(scattered, back), null];
+}
+
+export const gradRules = {
+  Constant: () => [],
+  Add: ({ gy }) => [gy, gy],
+  Sub: ({ g, gy }) => [gy, g.neg(gy)],
+  Mul: ({ g, x, gy }) => [g.mul(gy, x[1]!), g.mul(gy, x[0]!)],
+  Div: ({ g, x, y, gy }) => [g.div(gy, x[1]!), g.neg(g.div(g.mul(gy, y), x[1]!))],
+  Pow: ({ g, x, y, gy }) => [
+    g.mul(gy, g.mul(x[1]!, g.pow(x[0]!, g.sub(x[1]!, one(g, y))))),
+    g.mul(gy, g.mul(g.log(x[0]!), y)),
+  ],
+  Max: ({ g, x, gy }) => {
+    const takeA = g.greaterOrEqual(x[0]!, x[1]!);
+    return [g.where(takeA, gy, g.scalar(0, gy.dtype)), g.where(takeA, g.scalar(0, gy.dtype), gy)];
+  },
+  Min: ({ g, x, gy }) => {
+    const takeA = g.lessOrEqual(x[0]!, x[1]!);
+    return [g.where(takeA, gy, g.scalar(0, gy.dtype)), g.where(takeA, g.scalar(0, gy.dtype), gy)];
+  },
+  Neg: ({ g, gy }) => [g.neg(gy)],
+  Exp: ({ g, y, gy }) => [g.mul(gy, y)],
+  Log: ({ g, x, gy }) => [g.div(gy, x[0]!)],
+  Sqrt: ({ g, y, gy }) => [g.div(g.mul(gy, g.scalar(0.5, y.dtype)), y)],
+  Reciprocal: ({ g, y, gy }) => [g.neg(g.mul(gy, g.mul(y, y)))],
+  Tanh: ({ g, y, gy }) => [g.mul(gy, g.sub(one(g, y), g.mul(y, y)))],
+  Erf: ({ g, x, gy }) => {
+    const x0 = x[0]!;
+    const slope = g.mul(g.scalar(2 / Math.sqrt(Math.PI), x0.dtype), g.exp(g.neg(g.mul(x0, x0))));
+    return [g.mul(gy, slope)];
+  },
+  Sigmoid: ({ g, y, gy }) => [g.mul(gy, g.mul(y, g.sub(one(g, y), y)))],
+  Equal: none, Less: none, Greater: none, LessOrEqual: none, GreaterOrEqual: none, Not: none, And: none,
+  Where: ({ g, x, gy }) => {
+    const zero = g.scalar(0, gy.dtype);
+    return [null, g.where(x[0]!, gy, zero), g.where(x[0]!, zero, gy)];
+  },
+  MatMul: ({ g, x, gy }) => [g.matMul(gy, g.transposeLast(x[1]!)), g.matMul(g.transposeLast(x[0]!), gy)],
+  Reshape: ({ g, x, gy }) => [g.reshape(gy, x[0]!.shape)],
+  Squeeze: ({ g, x, gy }) => [g.reshape(gy, x[0]!.shape)],
+  Unsqueeze: ({ g, x, gy }) => [g.reshape(gy, x[0]!.shape)],
+  Expand: ({ gy }) => [gy],
+  Transpose: ({ g, gy, attrs }) => {
+    const inverse = new Array<number>(attrs.perm.length);
+    attrs.perm.forEach((p, i) => (inverse[p] = i));
+    return [g.transpose(gy, inverse)];
+  },
+  Slice: ({ g, x, gy, attrs }) => {
+    const shape = x[0]!.shape;
+    const pads = new Array<number>(2 * shape.length).fill(0);
+    attrs.axes.forEach((a, i) => {
+      pads[a] = attrs.starts[i]!;
+      pads[a + shape.length] = shape[a]! - attrs.ends[i]!;
+    });
+    return [g.pad(gy, pads)];
+  },
+  Pad: ({ g, x, gy, attrs }) => {
+    const shape = x[0]!.shape;
+    const starts = shape.map((_, i) => attrs.pads[i]!);
+    return [g.slice(gy, starts, starts.map((s, i) => s + shape[i]!))];
+  },
+  Concat: ({ g, x, gy, attrs }) => g.split(gy, attrs.axis, x.map((t) => t.shape[attrs.axis]!)),
+  Split: ({ g, node, gys, attrs }) => [g.concat(node.outputs.map((o, i) => gys[i] ?? zeros(g, o)), attrs.axis)],
+  Gather: gatherGrad,
+  GatherND: ({ g, x, gy }) => [g.scatterNDAdd(zeros(g, x[0]!), x[1]!, gy), null],
+  ScatterNDAdd: ({ g, x, gy }) => [gy, null, g.gatherND(gy, x[1]!)],
+  Cast: (ctx) => {
+    const from = ctx.x[0]!.dtype;
+    if (from !== 'float32' && from !== 'float64') return [null];
+    return [ctx.g.cast(ctx.gy, from)];
+  },
+  ReduceSum: (ctx) => [spread(ctx)],
+  ReduceMean: (ctx) => {
+    const count = ctx.attrs.axes.reduce((n, a) => n * ctx.x[0]!.shape[a]!, 1);
+    return [ctx.g.div(spread(ctx), ctx.g.scalar(count, ctx.gy.dtype))];
+  },
+  ReduceMax: (ctx) => {
+    const { g, x, y, attrs } = ctx;
+    const keptShape = x[0]!.shape.map((d, i) => (attrs.axes.includes(i) ? 1 : d));
+    const mask = g.cast(g.equal(x[0]!, g.reshape(y, keptShape)), y.dtype);
+    const share = g.div(mask, g.reduceSum(mask, attrs.axes, true)); // ties share the gradient
+    return [g.mul(spread(ctx), share)];
+  },
+  Trilu: ({ g, gy, attrs }) => [g.trilu(gy, attrs.upper, attrs.k)],
+} satisfies { [O in Op]: GradRule<O> };
+
+export type GradRuleTable = { [O in Op]: GradRule<O> };

@@ -1,0 +1,89 @@
+// Composite ops built from primitives: autodiff differentiates them through their parts,
+// so none of them needs a gradient rule of its own.
+import { GraphError, type Graph } from './graph.js';
+import { formatShape } from './shape.js';
+import type { Tensor } from './tensor.js';
+
+function scalarLike(g: Graph, x: Tensor, value: number): Tensor {
+  return g.scalar(value, x.dtype);
+}
+
+/** exp(x - max) / sum(exp(x - max)) along an axis. */
+export function softmax(g: Graph, x: Tensor, axis = -1): Tensor {
+  const shifted = g.sub(x, g.reduceMax(x, [axis], true));
+  const e = g.exp(shifted);
+  return g.div(e, g.reduceSum(e, [axis], true));
+}
+
+/** x - max - log(sum(exp(x - max))) along an axis. */
+export function logSoftmax(g: Graph, x: Tensor, axis = -1): Tensor {
+  const shifted = g.sub(x, g.reduceMax(x, [axis], true));
+  return g.sub(shifted, g.log(g.reduceSum(g.exp(shifted), [axis], true)));
+}
+
+export function silu(g: Graph, x: Tensor): Tensor {
+  return g.mul(x, g.sigmoid(x));
+}
+
+/** GELU, exact (erf) or the tanh approximation that GPT-2 uses ("gelu_new"). */
+export function gelu(g: Graph, x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
+  const half = g.mul(x, scalarLike(g, x, 0.5));
+  if (approximate === 'none') {
+    return g.mul(half, g.add(scalarLike(g, x, 1), g.erf(g.mul(x, scalarLike(g, x, Math.SQRT1_2)))));
+  }
+  const cube = g.mul(g.mul(x, x), x);
+  const inner = g.mul(g.add(x, g.mul(cube, scalarLike(g, x, 0.044715))), scalarLike(g, x, Math.sqrt(2 / Math.PI)));
+  return g.mul(half, g.add(scalarLike(g, x, 1), g.tanh(inner)));
+}
+
+/** RMSNorm over the last axis as in Llama: x / sqrt(mean(x^2) + eps) * weight. */
+export function rmsNorm(g: Graph, x: Tensor, weight: Tensor, eps: number): Tensor {
+  const variance = g.reduceMean(g.mul(x, x), [-1], true);
+  const normed = g.mul(x, g.reciprocal(g.sqrt(g.add(variance, scalarLike(g, x, eps)))));
+  return g.mul(normed, weight);
+}
+
+/** LayerNorm over the last axis with biased variance, as torch.nn.LayerNorm. */
+export function layerNorm(g: Graph, x: Tensor, weight: Tensor, bias: Tensor, eps: number): Tensor {
+  const centered = g.sub(x, g.reduceMean(x, [-1], true));
+  const variance = g.reduceMean(g.mul(centered, centered), [-1], true);
+  const normed = g.mul(centered, g.reciprocal(g.sqrt(g.add(variance, scalarLike(g, x, eps)))));
+  return g.add(g.mul(normed, weight), bias);
+}
+
+export interface CrossEntropy {
+  /** Mean negative log-likelihood over targets that are not ignored (0 when all are ignored). */
+  loss: Tensor;
+  /** Sum of the negative log-likelihoods (for normalising across micro-batches). */
+  sum: Tensor;
+  /** How many targets counted, as a float scalar. */
+  count: Tensor;
+}
+
+/**
+ * Cross-entropy of logits (N, V) against int64 targets (N); targets equal to ignoreIndex
+ * (default -100) contribute nothing, and the mean is over the targets that remain.
+ */
+export function crossEntropy(g: Graph, logits: Tensor, targets: Tensor, ignoreIndex = -100): CrossEntropy {
+  if (logits.rank !== 2 || targets.rank !== 1 || targets.shape[0] !== logits.shape[0] || targets.dtype !== 'int64') {
+    throw new GraphError(
+      `crossEntropy: needs logits (N, V) and int64 targets (N), got ${formatShape(logits.shape)} and ` +
+        `${targets.dtype}${formatShape(targets.shape)}`,
+    );
+  }
+  const vocab = logits.shape[1]!;
+  const logp = logSoftmax(g, logits, -1); // (N, V)
+  const oneHot = g.cast(g.equal(g.unsqueeze(targets, [1]), g.unsqueeze(g.arange(vocab), [0])), logits.dtype); // (N, V)
+  const picked = g.reduceSum(g.mul(logp, oneHot), [1]); // (N)
+  const valid = g.cast(g.not(g.equal(targets, g.scalar(ignoreIndex, 'int64'))), logits.dtype); // (N)
+  const sum = g.neg(g.reduceSum(g.mul(picked, valid), [0]));
+  const count = g.reduceSum(valid, [0]);
+  const loss = g.div(sum, g.max(count, scalarLike(g, count, 1)));
+  return { loss, sum, count };
+}
+
+/** A (T, T) additive causal mask: 0 on and below the diagonal, a large negative number above. */
+export function causalMask(g: Graph, length: number, dtype: 'float32' | 'float64' = 'float32'): Tensor {
+  const ones = g.full([length, length], -1e9, dtype);
+  return g.trilu(ones, true, 1);
+}

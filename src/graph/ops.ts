@@ -1,0 +1,41 @@
+// The primitive operations of a graph and the attributes each one carries.
+// Composite operations (softmax, norms, cross-entropy) are built from these in composite.ts.
+import type { DType, TypedArray } from './dtype.js';
+
+export interface OpAttrs {
+  Constant: { value: TypedArray };
+  Add: object; Sub: object; Mul: object; Div: object; Pow: object;
+  Max: object; Min: object;
+  Neg: object; Exp: object; Log: object; Sqrt: object; Reciprocal: object;
+  Tanh: object; Erf: object; Sigmoid: object;
+  Equal: object; Less: object; Greater: object; LessOrEqual: object; GreaterOrEqual: object;
+  Not: object; And: object;
+  Where: object;
+  MatMul: object;
+  Reshape: { shape: number[] };
+  Transpose: { perm: number[] };
+  Slice: { starts: number[]; ends: number[]; axes: number[] };
+  Pad: { pads: number[] };
+  Concat: { axis: number };
+  Split: { axis: number; sizes: number[] };
+  Unsqueeze: { axes: number[] };
+  Squeeze: { axes: number[] };
+  Expand: { shape: number[] };
+  Gather: { axis: number };
+  GatherND: object;
+  ScatterNDAdd: object;
+  Cast: { to: DType };
+  ReduceSum: { axes: number[]; keepDims: boolean };
+  ReduceMean: { axes: number[]; keepDims: boolean };
+  ReduceMax: { axes: number[]; keepDims: boolean };
+  Trilu: { upper: boolean; k: number };
+}
+
+export type Op = keyof OpAttrs;
+
+export const UNARY_OPS = ['Neg', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Tanh', 'Erf', 'Sigmoid'] as const;
+export const BINARY_OPS = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min'] as const;
+export const COMPARE_OPS = ['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual'] as const;
+export type UnaryOp = (typeof UNARY_OPS)[number];
+export type BinaryOp = (typeof BINARY_OPS)[number];
+export type CompareOp = (typeof COMPARE_OPS)[number];

@@ -1,0 +1,6 @@
+// ONNX TensorProto element type codes for the graph's dtypes.
+import type { DType } from '../graph/dtype.js';
+
+export const ONNX_DTYPE: Record<DType, number> = {
+  float32: 1, uint8: 2, int32: 6, int64: 7, bool: 9, float64: 11,
+};

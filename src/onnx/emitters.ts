@@ -1,0 +1,79 @@
+// One ONNX emitter per primitive op (opset 17). An emitter turns a graph node into ONNX nodes,
+// adding small int64 initializers for the shape-like operands ONNX takes as inputs.
+import type { Op, OpAttrs } from '../graph/ops.js';
+import type { Node } from '../graph/tensor.js';
+import { ONNX_DTYPE } from './dtypes.js';
+
+export interface OnnxAttribute {
+  name: string;
+  type: number;
+  i?: number;
+  ints?: number[];
+  s?: Uint8Array;
+}
+
+export interface OnnxNode {
+  opType: string;
+  input: string[];
+  output: string[];
+  name: string;
+  attribute: OnnxAttribute[];
+}
+
+export interface EmitContext<O extends Op = Op> {
+  node: Node<O>;
+  attrs: OpAttrs[O];
+  inputs: string[];
+  outputs: string[];
+  /** Adds an int64 initializer (a 1-D list, or a scalar when `scalar`) and returns its name. */
+  int64(suffix: string, values: number[], scalar?: boolean): string;
+}
+
+export type Emitter<O extends Op = Op> = (ctx: EmitContext<O>) => OnnxNode[];
+
+const INT = 2;
+const INTS = 7;
+const STRING = 3;
+
+export const intAttr = (name: string, i: number): OnnxAttribute => ({ name, type: INT, i });
+export const intsAttr = (name: string, ints: number[]): OnnxAttribute => ({ name, type: INTS, ints });
+const stringAttr = (name: string, s: string): OnnxAttribute => ({ name, type: STRING, s: new TextEncoder().encode(s) });
+
+function make(ctx: EmitContext, opType: string, input: string[], attribute: OnnxAttribute[] = []): OnnxNode[] {
+  return [{ opType, input, output: ctx.outputs, name: ctx.outputs[0]!, attribute }];
+}
+
+/** Ops whose ONNX form is the same op name with the same inputs and no attributes. */
+const same: Emitter = (ctx) => make(ctx, ctx.node.op, ctx.inputs);
+
+const reduceWithAxesInput: Emitter<'ReduceSum'> = (ctx) =>
+  make(ctx, 'ReduceSum', [ctx.inputs[0]!, ctx.int64('axes', ctx.attrs.axes)], [intAttr('keepdims', ctx.attrs.keepDims ? 1 : 0)]);
+
+const reduceWithAxesAttr: Emitter<'ReduceMean' | 'ReduceMax'> = (ctx) =>
+  make(ctx, ctx.node.op, ctx.inputs, [intsAttr('axes', ctx.attrs.axes), intAttr('keepdims', ctx.attrs.keepDims ? 1 : 0)]);
+
+export const emitters = {
+  Constant: () => [], // lowered as an initializer
+  Add: same, Sub: same, Mul: same, Div: same, Pow: same, Max: same, Min: same,
+  Neg: same, Exp: same, Log: same, Sqrt: same, Reciprocal: same, Tanh: same, Erf: same, Sigmoid: same,
+  Equal: same, Less: same, Greater: same, LessOrEqual: same, GreaterOrEqual: same, Not: same, And: same,
+  Where: same, MatMul: same, GatherND: same,
+  Reshape: (ctx) => make(ctx, 'Reshape', [ctx.inputs[0]!, ctx.int64('shape', ctx.attrs.shape)]),
+  Transpose: (ctx) => make(ctx, 'Transpose', ctx.inputs, [intsAttr('perm', ctx.attrs.perm)]),
+  Slice: (ctx) => make(ctx, 'Slice', [
+    ctx.inputs[0]!, ctx.int64('starts', ctx.attrs.starts), ctx.int64('ends', ctx.attrs.ends), ctx.int64('axes', ctx.attrs.axes),
+  ]),
+  Pad: (ctx) => make(ctx, 'Pad', [ctx.inputs[0]!, ctx.int64('pads', ctx.attrs.pads)]),
+  Concat: (ctx) => make(ctx, 'Concat', ctx.inputs, [intAttr('axis', ctx.attrs.axis)]),
+  Split: (ctx) => make(ctx, 'Split', [ctx.inputs[0]!, ctx.int64('split', ctx.attrs.sizes)], [intAttr('axis', ctx.attrs.axis)]),
+  Unsqueeze: (ctx) => make(ctx, 'Unsqueeze', [ctx.inputs[0]!, ctx.int64('axes', ctx.attrs.axes)]),
+  Squeeze: (ctx) => make(ctx, 'Squeeze', [ctx.inputs[0]!, ctx.int64('axes', ctx.attrs.axes)]),
+  Expand: (ctx) => make(ctx, 'Expand', [ctx.inputs[0]!, ctx.int64('shape', ctx.attrs.shape)]),
+  Gather: (ctx) => make(ctx, 'Gather', ctx.inputs, [intAttr('axis', ctx.attrs.axis)]),
+  ScatterNDAdd: (ctx) => make(ctx, 'ScatterND', ctx.inputs, [stringAttr('reduction', 'add')]),
+  Cast: (ctx) => make(ctx, 'Cast', ctx.inputs, [intAttr('to', ONNX_DTYPE[ctx.attrs.to])]),
+  ReduceSum: reduceWithAxesInput,
+  ReduceMean: reduceWithAxesAttr,
+  ReduceMax: reduceWithAxesAttr,
+  Trilu: (ctx) => make(ctx, 'Trilu', [ctx.inputs[0]!, ctx.int64('k', [ctx.attrs.k], true)], [intAttr('upper', ctx.attrs.upper ? 1 : 0)]),
+} satisfies { [O in Op]: Emitter<O> };

@@ -1,0 +1,138 @@
+// Lowers a graph (forward, or forward and backward) to an ONNX ModelProto that onnxruntime runs.
+// Value names are stable and readable: inputs and named values keep their names, other values
+// are `<op>_<node id>`, so a lowered model reads like the code that built it.
+import onnxProto from 'onnx-proto';
+import { fromNumbers, type DType, type TypedArray } from '../graph/dtype.js';
+import type { Graph } from '../graph/graph.js';
+import type { Shape } from '../graph/shape.js';
+import type { Node, Tensor } from '../graph/tensor.js';
+import { ONNX_DTYPE } from './dtypes.js';
+import { emitters, type EmitContext, type Emitter, type OnnxNode } from './emitters.js';
+
+const { onnx } = onnxProto;
+
+export const OPSET = 17;
+
+export interface ValueSpec {
+  name: string;
+  shape: Shape;
+  dtype: DType;
+}
+
+export interface LoweredModel {
+  /** Serialized ModelProto. */
+  bytes: Uint8Array;
+  /** Graph inputs the model reads, in declaration order (unused inputs are left out). */
+  inputs: ValueSpec[];
+  outputs: ValueSpec[];
+  /** Declared graph inputs that the outputs do not depend on (feeding them is allowed and ignored). */
+  unusedInputs: string[];
+  nodeCount: number;
+}
+
+interface Initializer {
+  name: string;
+  dims: number[];
+  dataType: number;
+  rawData: Uint8Array;
+}
+
+function rawBytes(data: TypedArray): Uint8Array {
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function valueInfo(spec: ValueSpec) {
+  return {
+    name: spec.name,
+    type: { tensorType: { elemType: ONNX_DTYPE[spec.dtype], shape: { dim: spec.shape.map((d) => ({ dimValue: d })) } } },
+  };
+}
+
+/** Nodes that the outputs depend on, in build order. */
+function neededNodes(graph: Graph, outputs: Tensor[]): Node[] {
+  const needed = new Set(outputs.map((t) => t.id));
+  const keep: Node[] = [];
+  for (let i = graph.nodes.length - 1; i >= 0; i--) {
+    const node = graph.nodes[i]!;
+    if (!node.outputs.some((o) => needed.has(o.id))) continue;
+    keep.push(node);
+    for (const t of node.inputs) needed.add(t.id);
+  }
+  return keep.reverse();
+}
+
+export function lowerToOnnx(graph: Graph, outputs: Record<string, Tensor>, modelName = 'tuna'): LoweredModel {
+  const outputTensors = Object.values(outputs);
+  const nodes = neededNodes(graph, outputTensors);
+  const reached = new Set(nodes.flatMap((n) => n.inputs.map((t) => t.id)));
+  for (const t of outputTensors) reached.add(t.id);
+  const inputs = graph.inputs.filter((t) => reached.has(t.id));
+
+  const names = new Map<number, string>();
+  const used = new Set<string>(inputs.map((t) => t.name!));
+  const claim = (wanted: string): string => {
+    let name = wanted;
+    for (let k = 1; used.has(name); k++) name = `${wanted}_${k}`;
+    used.add(name);
+    return name;
+  };
+  for (const t of inputs) names.set(t.id, t.name!);
+  for (const node of nodes) {
+    const base = `${node.op.toLowerCase()}_${node.id}`;
+    node.outputs.forEach((o, i) => {
+      names.set(o.id, claim(o.name ?? (node.outputs.length > 1 ? `${base}_${i}` : base)));
+    });
+  }
+
+  const initializers: Initializer[] = [];
+  const onnxNodes: OnnxNode[] = [];
+  for (const node of nodes) {
+    if (node.op === 'Constant') {
+      const t = node.outputs[0]!;
+      const value = (node.attrs as { value: TypedArray }).value;
+      initializers.push({ name: names.get(t.id)!, dims: [...t.shape], dataType: ONNX_DTYPE[t.dtype], rawData: rawBytes(value) });
+      continue;
+    }
+    const outNames = node.outputs.map((o) => names.get(o.id)!);
+    const ctx: EmitContext = {
+      node,
+      attrs: node.attrs,
+      inputs: node.inputs.map((t) => names.get(t.id)!),
+      outputs: outNames,
+      int64: (suffix, values, scalar = false) => {
+        const name = claim(`${outNames[0]}_${suffix}`);
+        const data = fromNumbers('int64', values);
+        initializers.push({ name, dims: scalar ? [] : [values.length], dataType: ONNX_DTYPE.int64, rawData: rawBytes(data) });
+        return name;
+      },
+    };
+    onnxNodes.push(...(emitters[node.op] as Emitter)(ctx));
+  }
+
+  // Outputs take the caller's names through Identity nodes, so one value may be returned under several names.
+  const outputSpecs: ValueSpec[] = [];
+  for (const [name, t] of Object.entries(outputs)) {
+    if (used.has(name) && names.get(t.id) !== name) throw new Error(`output name "${name}" is already used by another value`);
+    if (names.get(t.id) !== name) {
+      used.add(name);
+      onnxNodes.push({ opType: 'Identity', input: [names.get(t.id)!], output: [name], name, attribute: [] });
+    }
+    outputSpecs.push({ name, shape: t.shape, dtype: t.dtype });
+  }
+  const inputSpecs = inputs.map((t) => ({ name: t.name!, shape: t.shape, dtype: t.dtype }));
+
+  const model = onnx.ModelProto.create({
+    irVersion: 8,
+    producerName: 'tuna',
+    opsetImport: [{ domain: '', version: OPSET }],
+    graph: {
+      name: modelName,
+      node: onnxNodes,
+      initializer: initializers,
+      input: inputSpecs.map(valueInfo),
+      output: outputSpecs.map(valueInfo),
+    },
+  });
+  const unusedInputs = graph.inputs.filter((t) => !reached.has(t.id)).map((t) => t.name!);
+  return { bytes: onnx.ModelProto.encode(model).finish(), inputs: inputSpecs, outputs: outputSpecs, unusedInputs, nodeCount: onnxNodes.length };
+}

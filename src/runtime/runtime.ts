@@ -1,0 +1,223 @@
+// The only module that talks to onnxruntime-node. Sessions run in one worker thread so the main
+// thread (progress bars, the HTTP server) stays responsive while a step computes. Large tensors
+// that every step reads (frozen weights) are uploaded once and stay resident in the worker.
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { dtypeOfArray, type DType, type TypedArray } from '../graph/dtype.js';
+import type { Graph } from '../graph/graph.js';
+import { formatShape, sameShape, sizeOf, type Shape } from '../graph/shape.js';
+import type { Tensor } from '../graph/tensor.js';
+import { lowerToOnnx, type LoweredModel, type ValueSpec } from '../onnx/lower.js';
+import { workerBody, type WireFeed, type WireTensor, type WorkerReply, type WorkerRequest } from './worker-body.js';
+
+export interface HostTensor {
+  data: TypedArray;
+  shape: Shape;
+  dtype: DType;
+}
+
+/** A tensor that lives in the worker; feed it by handle instead of sending its data each run. */
+export class Resident {
+  constructor(readonly name: string, readonly shape: Shape, readonly dtype: DType) {}
+}
+
+export type Feed = HostTensor | TypedArray | Resident;
+
+/** A feed that does not match the input it is given for. */
+export class FeedError extends Error {
+  override name = 'FeedError';
+}
+
+export interface RunOptions {
+  /** Outputs to bring back to the main thread (default: all). */
+  fetch?: string[];
+  /** Keep these outputs in the worker as residents: `{ output: residentName }`. */
+  keep?: Record<string, string>;
+  /** Move (not copy) fed arrays to the worker; they are unusable afterwards. */
+  transfer?: boolean;
+}
+
+export interface RuntimeOptions {
+  /** Threads per session; defaults to the machine's available cores. */
+  threads?: number;
+}
+
+const ORT_TYPE: Record<DType, string> = {
+  float32: 'float32', float64: 'float64', int64: 'int64', int32: 'int32', uint8: 'uint8', bool: 'bool',
+};
+
+export class Runtime {
+  readonly threads: number;
+  private readonly worker: Worker;
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
+  private readonly cache = new Map<string, Promise<Executable>>();
+  private closed = false;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.threads = options.threads ?? availableParallelism();
+    const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+    // `__name` is the helper some transpilers insert to keep function names; the worker has no module scope.
+    const source = `const __name = (f) => f;\n(${workerBody.toString()})(require, require('node:worker_threads').workerData);`;
+    this.worker = new Worker(source, {
+      eval: true,
+      workerData: { ortPath },
+    });
+    this.worker.unref();
+    this.worker.on('message', (reply: WorkerReply) => {
+      const waiter = this.pending.get(reply.id);
+      this.pending.delete(reply.id);
+      if (!waiter) return;
+      if (reply.ok) waiter.resolve(reply);
+      else waiter.reject(new Error(reply.message));
+      if (this.pending.size === 0) this.worker.unref();
+    });
+    this.worker.on('error', (err) => {
+      for (const waiter of this.pending.values()) waiter.reject(err);
+      this.pending.clear();
+    });
+  }
+
+  /** Lowers and compiles a graph, reusing the session of an identical earlier model. */
+  compile(graph: Graph, outputs: Record<string, Tensor>): Promise<Executable> {
+    return this.compileLowered(lowerToOnnx(graph, outputs));
+  }
+
+  /** Compiles a graph built on demand: `build` runs only when `key` was not compiled before. */
+  compileCached(key: string, build: () => { graph: Graph; outputs: Record<string, Tensor> }): Promise<Executable> {
+    const hit = this.cache.get(`key:${key}`);
+    if (hit) return hit;
+    const { graph, outputs } = build();
+    const exe = this.compile(graph, outputs);
+    this.cache.set(`key:${key}`, exe);
+    return exe;
+  }
+
+  compileLowered(model: LoweredModel): Promise<Executable> {
+    const hash = createHash('sha256').update(model.bytes).digest('hex');
+    let exe = this.cache.get(hash);
+    if (!exe) {
+      const session = this.nextId++;
+      exe = this.request({ kind: 'create', id: 0, session, bytes: model.bytes, threads: this.threads }).then(
+        () => new Executable(this, session, model),
+      );
+      exe.catch(() => this.cache.delete(hash));
+      this.cache.set(hash, exe);
+    }
+    return exe;
+  }
+
+  /** Sends a tensor to the worker once; feed the returned handle in later runs. */
+  async upload(name: string, tensor: HostTensor, options: { transfer?: boolean } = {}): Promise<Resident> {
+    checkData(name, tensor);
+    const wire = toWire(tensor);
+    await this.request({ kind: 'upload', id: 0, name, tensor: wire }, options.transfer ? [wire.data.buffer] : []);
+    return new Resident(name, [...tensor.shape], tensor.dtype);
+  }
+
+  async free(name: string): Promise<void> {
+    await this.request({ kind: 'free', id: 0, name });
+  }
+
+  /** Stops the worker; pending runs fail. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.worker.terminate();
+  }
+
+  /** @internal */
+  request(msg: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply & { ok: true }> {
+    if (this.closed) return Promise.reject(new Error('the runtime is closed'));
+    const id = this.nextId++;
+    msg.id = id;
+    this.worker.ref();
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (r: WorkerReply) => void, reject });
+      this.worker.postMessage(msg, transfer);
+    });
+  }
+}
+
+/** A compiled model: validates feeds against its inputs and runs in the worker. */
+export class Executable {
+  readonly inputs: ValueSpec[];
+  readonly outputs: ValueSpec[];
+
+  constructor(private readonly runtime: Runtime, private readonly session: number, readonly model: LoweredModel) {
+    this.inputs = model.inputs;
+    this.outputs = model.outputs;
+  }
+
+  async run(feeds: Record<string, Feed>, options: RunOptions = {}): Promise<Record<string, HostTensor>> {
+    const wire: Record<string, WireFeed> = {};
+    const transfer: ArrayBuffer[] = [];
+    for (const spec of this.inputs) {
+      const feed = feeds[spec.name];
+      if (feed === undefined) throw new FeedError(`input "${spec.name}" was not fed (expected ${describe(spec)})`);
+      wire[spec.name] = toWireFeed(spec, feed);
+      if (options.transfer && !(feed instanceof Resident)) transfer.push(dataOf(feed).buffer as ArrayBuffer);
+    }
+    const known = new Set([...this.inputs.map((s) => s.name), ...this.model.unusedInputs]);
+    const unknown = Object.keys(feeds).filter((n) => !known.has(n));
+    if (unknown.length > 0) {
+      throw new FeedError(`unknown inputs: ${unknown.join(', ')} (the model reads ${[...known].join(', ') || 'no inputs'})`);
+    }
+    const fetch = options.fetch ?? this.outputs.map((o) => o.name);
+    const keep = options.keep ?? {};
+    const reply = await this.runtime.request(
+      { kind: 'run', id: 0, session: this.session, feeds: wire, fetch, keep },
+      [...new Set(transfer)],
+    );
+    const out: Record<string, HostTensor> = {};
+    for (const [name, t] of Object.entries(reply.outputs ?? {})) {
+      const spec = this.outputs.find((o) => o.name === name)!;
+      out[name] = { data: t.data as TypedArray, shape: t.dims, dtype: spec.dtype };
+    }
+    return out;
+  }
+}
+
+function describe(spec: { dtype: DType; shape: Shape }): string {
+  return `${spec.dtype}${formatShape(spec.shape)}`;
+}
+
+function dataOf(feed: HostTensor | TypedArray): TypedArray {
+  return ArrayBuffer.isView(feed) ? feed : feed.data;
+}
+
+/** Whether an array can carry a dtype (bool is stored as bytes). */
+function carries(data: TypedArray, dtype: DType): boolean {
+  const actual = dtypeOfArray(data);
+  return actual === dtype || (dtype === 'bool' && actual === 'uint8');
+}
+
+function checkData(name: string, t: HostTensor): void {
+  if (!carries(t.data, t.dtype) || t.data.length !== sizeOf(t.shape)) {
+    throw new FeedError(`tensor "${name}": ${dtypeOfArray(t.data)} data of length ${t.data.length} does not fill ${describe(t)}`);
+  }
+}
+
+function toWire(t: HostTensor): WireTensor {
+  return { data: t.data, dims: [...t.shape], dtype: ORT_TYPE[t.dtype] };
+}
+
+function toWireFeed(spec: ValueSpec, feed: Feed): WireFeed {
+  if (feed instanceof Resident) {
+    if (feed.dtype !== spec.dtype || !sameShape(feed.shape, spec.shape)) {
+      throw new FeedError(`input "${spec.name}": expected ${describe(spec)}, got resident "${feed.name}" ${describe(feed)}`);
+    }
+    return { resident: feed.name };
+  }
+  const data = dataOf(feed);
+  const shape = ArrayBuffer.isView(feed) ? spec.shape : feed.shape;
+  const dtype = ArrayBuffer.isView(feed) ? dtypeOfArray(feed) : feed.dtype;
+  const dtypeOk = ArrayBuffer.isView(feed) ? carries(data, spec.dtype) : dtype === spec.dtype && carries(data, dtype);
+  if (!dtypeOk || !sameShape(shape, spec.shape) || data.length !== sizeOf(spec.shape)) {
+    const got = ArrayBuffer.isView(feed) ? `${dtype} array of length ${data.length}` : describe({ dtype, shape });
+    throw new FeedError(`input "${spec.name}": expected ${describe(spec)}, got ${got}`);
+  }
+  return { data, dims: [...spec.shape], dtype: ORT_TYPE[spec.dtype] };
+}

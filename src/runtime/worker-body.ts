@@ -1,0 +1,87 @@
+// The code that runs inside the session worker thread. It is shipped to the worker as source text
+// (Function.prototype.toString), so it must not refer to anything outside its own body.
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+export interface WireTensor {
+  data: any;
+  dims: number[];
+  dtype: string;
+}
+
+export type WireFeed = WireTensor | { resident: string };
+
+export type WorkerRequest =
+  | { kind: 'create'; id: number; session: number; bytes: Uint8Array; threads: number }
+  | { kind: 'release'; id: number; session: number }
+  | { kind: 'upload'; id: number; name: string; tensor: WireTensor }
+  | { kind: 'free'; id: number; name: string }
+  | { kind: 'run'; id: number; session: number; feeds: Record<string, WireFeed>; fetch: string[]; keep: Record<string, string> };
+
+export type WorkerReply =
+  | { id: number; ok: true; outputs?: Record<string, WireTensor> }
+  | { id: number; ok: false; message: string };
+
+export function workerBody(req: (id: string) => any, data: { ortPath: string }): void {
+  const ort = req(data.ortPath);
+  const { parentPort } = req('node:worker_threads');
+  const sessions = new Map<number, any>();
+  const residents = new Map<string, any>();
+
+  async function handle(msg: WorkerRequest): Promise<WorkerReply & { transfer?: ArrayBuffer[] }> {
+    if (msg.kind === 'create') {
+      const session = await ort.InferenceSession.create(msg.bytes, {
+        intraOpNumThreads: msg.threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+      sessions.set(msg.session, session);
+      return { id: msg.id, ok: true };
+    }
+    if (msg.kind === 'release') {
+      await sessions.get(msg.session)?.release();
+      sessions.delete(msg.session);
+      return { id: msg.id, ok: true };
+    }
+    if (msg.kind === 'upload') {
+      residents.set(msg.name, new ort.Tensor(msg.tensor.dtype, msg.tensor.data, msg.tensor.dims));
+      return { id: msg.id, ok: true };
+    }
+    if (msg.kind === 'free') {
+      residents.delete(msg.name);
+      return { id: msg.id, ok: true };
+    }
+    const session = sessions.get(msg.session);
+    const feeds: Record<string, any> = {};
+    for (const [name, feed] of Object.entries(msg.feeds)) {
+      if ('resident' in feed) {
+        const t = residents.get(feed.resident);
+        if (!t) throw new Error(`input "${name}": resident tensor "${feed.resident}" was not uploaded`);
+        feeds[name] = t;
+      } else {
+        feeds[name] = new ort.Tensor(feed.dtype, feed.data, feed.dims);
+      }
+    }
+    const results = await session.run(feeds);
+    const outputs: Record<string, WireTensor> = {};
+    const transfer = new Set<ArrayBuffer>();
+    for (const [name, t] of Object.entries(results) as [string, any][]) {
+      const keepAs = msg.keep[name];
+      if (keepAs !== undefined) residents.set(keepAs, t);
+      if (!msg.fetch.includes(name)) continue;
+      outputs[name] = { data: t.data, dims: [...t.dims], dtype: t.type };
+      if (keepAs === undefined) transfer.add(t.data.buffer);
+    }
+    return { id: msg.id, ok: true, outputs, transfer: [...transfer] };
+  }
+
+  parentPort.on('message', (msg: WorkerRequest) => {
+    handle(msg).then(
+      (reply) => {
+        const { transfer, ...rest } = reply;
+        parentPort.postMessage(rest, transfer ?? []);
+      },
+      (err: any) => parentPort.postMessage({ id: msg.id, ok: false, message: String(err?.message ?? err) }),
+    );
+  });
+}
