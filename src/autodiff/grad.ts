@@ -63,7 +63,9 @@ function applyRule(g: Graph, node: Node, gys: (Tensor | null)[], rules: GradRule
     g, node, attrs: node.attrs, x: node.inputs, y: node.outputs[0]!,
     gy: gys[0] ?? g.expand(g.scalar(0, firstGrad.dtype), node.outputs[0]!.shape), gys,
   };
-  return (rules[node.op] as GradRule)(ctx);
+  const rule = rules[node.op] as GradRule | undefined;
+  if (!rule) throw new GradError(`unsupported op "${node.op}" (node ${node.id}): no gradient rule for it`);
+  return rule(ctx);
 }
 
 /** Float tensors that depend on some `wrt` tensor and on which the loss depends. */

@@ -106,7 +106,9 @@ export function lowerToOnnx(graph: Graph, outputs: Record<string, Tensor>, model
         return name;
       },
     };
-    onnxNodes.push(...(emitters[node.op] as Emitter)(ctx));
+    const emit = emitters[node.op] as Emitter | undefined;
+    if (!emit) throw new Error(`cannot lower op "${node.op}" (node ${node.id}): no ONNX emitter for it`);
+    onnxNodes.push(...emit(ctx));
   }
 
   // Outputs take the caller's names through Identity nodes, so one value may be returned under several names.

@@ -29,12 +29,14 @@ export function workerBody(req: (id: string) => any, data: { ortPath: string }):
 
   async function handle(msg: WorkerRequest): Promise<WorkerReply & { transfer?: ArrayBuffer[] }> {
     if (msg.kind === 'create') {
-      const session = await ort.InferenceSession.create(msg.bytes, {
-        intraOpNumThreads: msg.threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-      });
+      const options = { intraOpNumThreads: msg.threads, interOpNumThreads: 1, executionMode: 'sequential' };
+      let session;
+      try {
+        session = await ort.InferenceSession.create(msg.bytes, { ...options, graphOptimizationLevel: 'all' });
+      } catch {
+        // Some fusions (e.g. QuickGelu) have float32 kernels only; basic optimisation keeps every op as built.
+        session = await ort.InferenceSession.create(msg.bytes, { ...options, graphOptimizationLevel: 'basic' });
+      }
       sessions.set(msg.session, session);
       return { id: msg.id, ok: true };
     }

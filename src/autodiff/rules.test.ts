@@ -1,0 +1,145 @@
+// Finite-difference checks for every primitive op's gradient rule, over a fixed matrix of
+// broadcast shapes. Each case has its own seed, printed when it fails.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { fromNumbers, type FloatDType } from '../graph/dtype.js';
+import type { Graph } from '../graph/graph.js';
+import type { Op } from '../graph/ops.js';
+import type { Shape } from '../graph/shape.js';
+import type { Tensor } from '../graph/tensor.js';
+import { Runtime } from '../runtime/runtime.js';
+import { checkGradients } from '../testing/grad-check.js';
+import { hashSeed } from '../testing/random.js';
+import { gradRules } from './rules.js';
+
+interface OpSpec {
+  /** Each entry is one case: the shapes of the differentiable inputs. */
+  shapes: Shape[][];
+  build: (g: Graph, xs: Tensor[]) => Tensor;
+  domain?: [number, number];
+  /** float64 unless onnxruntime's CPU kernel only exists for float32. */
+  dtype?: FloatDType;
+  tolerance?: number;
+  step?: number;
+}
+
+const BROADCAST: Shape[][] = [
+  [[3, 4], [3, 4]],
+  [[3, 4], [4]],
+  [[2, 1, 4], [3, 1]],
+  [[], [2, 3]],
+  [[2, 3], [1, 1]],
+];
+const UNARY: Shape[][] = [[[3, 4]], [[2, 1, 3]], [[]]];
+const POSITIVE: [number, number] = [0.5, 2];
+
+const binary = (f: (g: Graph, a: Tensor, b: Tensor) => Tensor, domain?: [number, number]): OpSpec => ({
+  shapes: BROADCAST, build: (g, [a, b]) => f(g, a!, b!), ...(domain ? { domain } : {}),
+});
+const unary = (f: (g: Graph, a: Tensor) => Tensor, domain?: [number, number]): OpSpec => ({
+  shapes: UNARY, build: (g, [a]) => f(g, a!), ...(domain ? { domain } : {}),
+});
+/** A comparison has no gradient itself; it is checked as the condition that routes gradients. */
+const comparison = (f: (g: Graph, a: Tensor, b: Tensor) => Tensor): OpSpec => ({
+  shapes: BROADCAST,
+  build: (g, [a, b]) => g.where(f(g, a!, b!), g.mul(a!, g.scalar(2, a!.dtype)), g.mul(b!, b!)),
+});
+const int64 = (g: Graph, values: number[], shape: Shape) => g.constant(fromNumbers('int64', values), shape, 'int64');
+
+const specs: Record<Op, OpSpec> = {
+  Constant: unary((g, a) => g.mul(g.mul(a, a), g.constant(fromNumbers(a.dtype, [2.5]), [], a.dtype))),
+  Add: binary((g, a, b) => g.add(a, b)),
+  Sub: binary((g, a, b) => g.sub(a, b)),
+  Mul: binary((g, a, b) => g.mul(a, b)),
+  Div: binary((g, a, b) => g.div(a, b), POSITIVE),
+  Pow: binary((g, a, b) => g.pow(a, b), POSITIVE),
+  Max: binary((g, a, b) => g.max(a, b)),
+  Min: binary((g, a, b) => g.min(a, b)),
+  Neg: unary((g, a) => g.neg(a)),
+  Exp: unary((g, a) => g.exp(a)),
+  Log: unary((g, a) => g.log(a), POSITIVE),
+  Sqrt: unary((g, a) => g.sqrt(a), POSITIVE),
+  Reciprocal: unary((g, a) => g.reciprocal(a), POSITIVE),
+  Tanh: unary((g, a) => g.tanh(a)),
+  Erf: { ...unary((g, a) => g.erf(a)), dtype: 'float32' },
+  Sigmoid: unary((g, a) => g.sigmoid(a)),
+  Equal: comparison((g, a, b) => g.equal(g.cast(g.greater(a, g.scalar(0, a.dtype)), 'int64'), g.cast(g.greater(b, g.scalar(0, b.dtype)), 'int64'))),
+  Less: comparison((g, a, b) => g.less(a, b)),
+  Greater: comparison((g, a, b) => g.greater(a, b)),
+  LessOrEqual: comparison((g, a, b) => g.lessOrEqual(a, b)),
+  GreaterOrEqual: comparison((g, a, b) => g.greaterOrEqual(a, b)),
+  Not: comparison((g, a, b) => g.not(g.less(a, b))),
+  And: comparison((g, a, b) => g.and(g.less(a, b), g.greater(a, g.scalar(-0.5, a.dtype)))),
+  Where: {
+    shapes: [[[3, 4], [3, 4]], [[3, 4], [4]], [[2, 1], [3]]],
+    build: (g, [a, b]) => g.where(g.greater(g.add(a!, b!), g.scalar(0, a!.dtype)), a!, b!),
+  },
+  MatMul: {
+    shapes: [[[3, 4], [4, 5]], [[2, 3, 4], [4, 2]], [[2, 1, 3, 4], [3, 4, 2]], [[1, 4], [2, 4, 3]]],
+    build: (g, [a, b]) => g.matMul(a!, b!),
+  },
+  Reshape: { shapes: [[[2, 6]], [[3, 2, 2]]], build: (g, [a]) => g.reshape(a!, [4, -1]) },
+  Transpose: { shapes: [[[2, 3, 4]]], build: (g, [a]) => g.transpose(a!, [2, 0, 1]) },
+  Slice: {
+    shapes: [[[4, 5]], [[3, 6, 2]]],
+    build: (g, [a]) => g.slice(a!, [1, -4], [3, 100], [0, 1]),
+  },
+  Pad: { shapes: [[[2, 3]], [[1, 2, 2]]], build: (g, [a]) => g.pad(a!, a!.shape.flatMap((_, i) => [i, 1]).slice(0, 2 * a!.rank)) },
+  Concat: { shapes: [[[2, 3], [4, 3]], [[1, 2], [1, 2]]], build: (g, [a, b]) => g.concat([a!, b!, a!], 0) },
+  Split: {
+    shapes: [[[5, 2]], [[3, 2, 4]]],
+    // Only two of three parts are used: the walker fills the third with zeros.
+    build: (g, [a]) => {
+      const n = a!.shape[0]!;
+      const [p, , r] = g.split(a!, 0, [1, n - 2, 1]);
+      return g.sub(g.mul(p!, p!), r!);
+    },
+  },
+  Unsqueeze: { shapes: [[[2, 3]]], build: (g, [a]) => g.unsqueeze(a!, [0, -1]) },
+  Squeeze: { shapes: [[[1, 3, 1]]], build: (g, [a]) => g.squeeze(a!, [0, 2]) },
+  Expand: { shapes: [[[3, 1]], [[4]], [[]]], build: (g, [a]) => g.expand(a!, [2, 3, 4].slice(3 - Math.max(2, a!.rank))) },
+  Gather: {
+    shapes: [[[5, 3]], [[4, 2, 3]]],
+    // Repeated and negative indices: their gradients accumulate.
+    build: (g, [a]) => g.gather(a!, int64(g, [0, 1, 1, -1], [2, 2]), a!.rank - 2),
+  },
+  GatherND: { shapes: [[[3, 4]], [[3, 4, 2]]], build: (g, [a]) => g.gatherND(a!, int64(g, [0, 1, 2, 3, 0, 1], [3, 2])) },
+  ScatterNDAdd: {
+    shapes: [[[4, 3], [3, 3]]],
+    build: (g, [a, b]) => g.mul(g.scatterNDAdd(a!, int64(g, [1, 3, 1], [3, 1]), b!), a!),
+  },
+  Cast: {
+    shapes: [[[3, 4]]],
+    build: (g, [a]) => g.mul(g.cast(g.mul(g.cast(a!, 'float32'), g.scalar(3, 'float32')), a!.dtype), a!),
+    step: 1e-2, // float32 rounding inside the graph: a larger step keeps it below the tolerance
+    tolerance: 1e-4,
+  },
+  ReduceSum: { shapes: [[[3, 4]], [[2, 3, 4]]], build: (g, [a]) => g.reduceSum(a!, [0, -1], a!.rank === 3) },
+  ReduceMean: { shapes: [[[3, 4]], [[2, 3, 4]]], build: (g, [a]) => g.reduceMean(a!, [-1], true) },
+  ReduceMax: { shapes: [[[3, 4]], [[2, 3, 4]]], build: (g, [a]) => g.reduceMax(a!, [1]) },
+  Trilu: { shapes: [[[4, 4]], [[2, 3, 5]]], build: (g, [a]) => g.add(g.trilu(a!, false, 0), g.trilu(g.mul(a!, a!), true, 2)) },
+};
+
+describe('gradient rules', () => {
+  const rt = new Runtime();
+  after(() => rt.close());
+
+  it('every primitive op has a finite-difference spec', () => {
+    const missing = Object.keys(gradRules).filter((op) => !(op in specs));
+    assert.deepEqual(missing, []);
+  });
+
+  for (const [op, spec] of Object.entries(specs)) {
+    spec.shapes.forEach((shapes, k) => {
+      const seed = hashSeed(`${op}/${k}`);
+      it(`${op} ${shapes.map((s) => `[${s.join(',')}]`).join(' ')} (seed ${seed})`, async () => {
+        await checkGradients(rt, {
+          shapes, seed, build: spec.build, dtype: spec.dtype ?? 'float64',
+          ...(spec.domain ? { domain: spec.domain } : {}),
+          ...(spec.tolerance ? { tolerance: spec.tolerance } : {}),
+          ...(spec.step ? { step: spec.step } : {}),
+        });
+      });
+    });
+  }
+});
