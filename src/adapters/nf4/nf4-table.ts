@@ -1,0 +1,51 @@
+/**
+ * The NF4 code book (bitsandbytes functional.py `get_4bit_type('nf4')`): quantiles of
+ * N(0, 1) scaled to [-1, 1], with an exact zero at code 7.
+ */
+import { codeMidpoints } from './nearest-code.js';
+
+export const NF4_TABLE: Float32Array = Float32Array.of(
+  -1.0,
+  -0.6961928009986877,
+  -0.5250730514526367,
+  -0.39491748809814453,
+  -0.28444138169288635,
+  -0.18477343022823334,
+  -0.09105003625154495,
+  0.0,
+  0.07958029955625534,
+  0.16093020141124725,
+  0.24611230194568634,
+  0.33791524171829224,
+  0.44070982933044434,
+  0.5626170039176941,
+  0.7229568362236023,
+  1.0,
+);
+
+/** Code a zero scales to; it also fills the low nibble after an odd last element. */
+export const NF4_ZERO_CODE = 7;
+
+// fp32 midpoints; they equal the thresholds of bitsandbytes' CUDA decision tree bit for bit.
+const [M0, M1, M2, M3, M4, M5, M6, M7, M8, M9, M10, M11, M12, M13, M14] = codeMidpoints(NF4_TABLE);
+
+/**
+ * Nearest NF4 code of a value already divided by its block's absmax. A value exactly
+ * on a midpoint takes the lower code (torch.bucketize, and the CUDA tree's `x > t`).
+ */
+export function nearestNf4Code(x: number): number {
+  if (x > M7) {
+    if (x > M11) {
+      if (x > M13) return x > M14 ? 15 : 14;
+      return x > M12 ? 13 : 12;
+    }
+    if (x > M9) return x > M10 ? 11 : 10;
+    return x > M8 ? 9 : 8;
+  }
+  if (x > M3) {
+    if (x > M5) return x > M6 ? 7 : 6;
+    return x > M4 ? 5 : 4;
+  }
+  if (x > M1) return x > M2 ? 3 : 2;
+  return x > M0 ? 1 : 0;
+}
