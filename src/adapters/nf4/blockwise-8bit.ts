@@ -47,7 +47,10 @@ export function dequantizeBlockwise8bit(quantized: Blockwise8bit, code: Float32A
   const { codes, absmax, blocksize } = quantized;
   const expectedBlocks = Math.ceil(codes.length / blocksize);
   if (absmax.length !== expectedBlocks) {
-    throw new RangeError(`8-bit dequantization: ${codes.length} codes in blocks of ${blocksize} need ${expectedBlocks} absmax values, got ${absmax.length}`);
+    throw new RangeError(
+      `8-bit dequantization: ${codes.length} codes in blocks of ${blocksize} need ${expectedBlocks} absmax values, ` +
+        `got ${absmax.length}`,
+    );
   }
   const out = new Float32Array(codes.length);
   for (let block = 0; block < expectedBlocks; block++) {

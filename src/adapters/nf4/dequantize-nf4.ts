@@ -19,7 +19,8 @@ export function dequantizeNf4(t: Nf4Tensor): Float32Array {
   const absmax = nf4BlockAbsmax(t);
   if (absmax.length !== blocks || t.packed.length !== Math.ceil(n / 2)) {
     throw new RangeError(
-      `dequantizeNf4: shape [${t.shape.join(', ')}] in blocks of ${t.blocksize} needs ${blocks} absmax values and ${Math.ceil(n / 2)} packed bytes, got ${absmax.length} and ${t.packed.length}`,
+      `dequantizeNf4: shape [${t.shape.join(', ')}] in blocks of ${t.blocksize} needs ${blocks} absmax values ` +
+        `and ${Math.ceil(n / 2)} packed bytes, got ${absmax.length} and ${t.packed.length}`,
     );
   }
   const out = new Float32Array(n);

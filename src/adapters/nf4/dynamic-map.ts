@@ -61,7 +61,8 @@ export function createDynamicMap(signed = true, maxExponentBits = 7, totalBits =
   data.push(0, 1.0);
   if (data.length !== 2 ** totalBits) {
     throw new TunaInputError(
-      `dynamic map with signed=${signed}, maxExponentBits=${maxExponentBits}, totalBits=${totalBits} has ${data.length} values, not ${2 ** totalBits}; bitsandbytes rejects it too`,
+      `dynamic map with signed=${signed}, maxExponentBits=${maxExponentBits}, totalBits=${totalBits} ` +
+        `has ${data.length} values, not ${2 ** totalBits}; bitsandbytes rejects it too`,
     );
   }
   while (data.length < 256) data.push(0);

@@ -9,4 +9,5 @@ export type { QuantizeNf4Options } from './quantize-nf4.js';
 export { dequantizeNf4, nf4BlockAbsmax } from './dequantize-nf4.js';
 export type { Nf4Tensor, Nf4PlainTensor, Nf4DoubleQuantTensor, Nf4SourceDtype } from './nf4-tensor.js';
 export { toBitsandbytesTensors, fromBitsandbytesTensors } from './bitsandbytes-tensors.js';
-export type { BitsandbytesTensor, StoredTensor } from './bitsandbytes-tensors.js';
+export type { BitsandbytesTensor } from './bitsandbytes-tensors.js';
+export type { StoredTensor } from './layer-tensor-reader.js';

@@ -41,7 +41,9 @@ export type Nf4Tensor = Nf4PlainTensor | Nf4DoubleQuantTensor;
 export function shapeElementCount(shape: readonly number[], what: string): number {
   let count = 1;
   for (const dim of shape) {
-    if (!Number.isSafeInteger(dim) || dim < 0) throw new RangeError(`${what}: shape [${shape.join(', ')}] has an invalid dimension ${dim}`);
+    if (!Number.isSafeInteger(dim) || dim < 0) {
+      throw new RangeError(`${what}: shape [${shape.join(', ')}] has an invalid dimension ${dim}`);
+    }
     count *= dim;
   }
   return count;

@@ -101,6 +101,9 @@ describe('quantizeNf4', () => {
     assert.throws(() => quantizeNf4(new Float32Array(0), [0, 4]), /empty/);
     const weights = new Float32Array(70);
     weights[66] = Number.POSITIVE_INFINITY;
-    assert.throws(() => quantizeNf4(weights, [70]), (error: Error) => error instanceof TunaInputError && /element 66 is Infinity/.test(error.message));
+    assert.throws(
+      () => quantizeNf4(weights, [70]),
+      (error: Error) => error instanceof TunaInputError && /element 66 is Infinity/.test(error.message),
+    );
   });
 });

@@ -25,7 +25,9 @@ export interface QuantizeNf4Options {
 export function quantizeNf4(weights: Float32Array, shape: readonly number[], options: QuantizeNf4Options = {}): Nf4Tensor {
   const blocksize = checkNf4Blocksize(options.blocksize ?? 64);
   const n = shapeElementCount(shape, 'quantizeNf4');
-  if (n !== weights.length) throw new RangeError(`quantizeNf4: shape [${shape.join(', ')}] holds ${n} elements but ${weights.length} were given`);
+  if (n !== weights.length) {
+    throw new RangeError(`quantizeNf4: shape [${shape.join(', ')}] holds ${n} elements but ${weights.length} were given`);
+  }
   if (n === 0) throw new RangeError('quantizeNf4: the tensor is empty; there is nothing to quantize');
   const { packed, absmax } = packNf4Codes(weights, blocksize);
   const common = { shape: [...shape], blocksize, dtype: options.dtype ?? 'float32', packed } as const;
