@@ -2,18 +2,35 @@
 // ("rotate_half"), cos/sin tables are computed on the host in float64 then stored as float32.
 
 export type RopeScaling =
-  | { type: 'default' }
   | { type: 'linear'; factor: number }
+  | { type: 'dynamic'; factor: number; originalMaxPositionEmbeddings: number | null }
   | { type: 'llama3'; factor: number; lowFreqFactor: number; highFreqFactor: number; originalMaxPositionEmbeddings: number };
 
-/** Inverse frequencies for `rotaryDim` rotated dimensions (transformers' rope init functions). */
-export function inverseFrequencies(rotaryDim: number, theta: number, scaling: RopeScaling = { type: 'default' }): Float64Array {
+/**
+ * Inverse frequencies for `rotaryDim` rotated dimensions (transformers' rope init functions).
+ * `seqLen` matters only for dynamic NTK scaling, which grows the base past the original length.
+ */
+export function inverseFrequencies(
+  rotaryDim: number,
+  theta: number,
+  scaling: RopeScaling | null = null,
+  options: { seqLen?: number; maxPositionEmbeddings?: number } = {},
+): Float64Array {
   const half = rotaryDim / 2;
+  let base = theta;
+  if (scaling?.type === 'dynamic') {
+    const original = scaling.originalMaxPositionEmbeddings ?? options.maxPositionEmbeddings ?? Infinity;
+    const seqLen = options.seqLen ?? 0;
+    if (seqLen > original) {
+      base = theta * ((scaling.factor * seqLen) / original - (scaling.factor - 1)) ** (rotaryDim / (rotaryDim - 2));
+    }
+  }
   const inv = new Float64Array(half);
-  for (let i = 0; i < half; i++) inv[i] = 1 / theta ** ((2 * i) / rotaryDim);
-  if (scaling.type === 'linear') {
+  // transformers builds inv_freq in float32: 1 / base ** (arange(0, dim, 2).float() / dim)
+  for (let i = 0; i < half; i++) inv[i] = Math.fround(1 / base ** Math.fround((2 * i) / rotaryDim));
+  if (scaling?.type === 'linear') {
     for (let i = 0; i < half; i++) inv[i]! /= scaling.factor;
-  } else if (scaling.type === 'llama3') {
+  } else if (scaling?.type === 'llama3') {
     const { factor, lowFreqFactor, highFreqFactor, originalMaxPositionEmbeddings: old } = scaling;
     const lowWavelen = old / lowFreqFactor;
     const highWavelen = old / highFreqFactor;

@@ -1,0 +1,158 @@
+// A loaded causal language model: config, architecture and weights resident in the runtime's
+// worker, with forward passes compiled once per (batch, length, cache length) shape.
+import { Graph } from '../graph/graph.js';
+import type { Shape } from '../graph/shape.js';
+import type { Tensor } from '../graph/tensor.js';
+import { readHfConfig, type HfModelConfig } from '../io/hf-config.js';
+import { openModelWeights } from '../io/safetensors.js';
+import { Resident, type Executable, type Feed, type Runtime } from '../runtime/runtime.js';
+import { graphContext, type LinearHook } from './context.js';
+import { layoutInputs, ropeInputs, type BatchLayout } from './inputs.js';
+import { architectureFor } from './registry.js';
+import type { Architecture, ForwardInputs } from './types.js';
+import { readWeights } from './weights.js';
+
+export interface ForwardShape {
+  batch: number;
+  length: number;
+  pastLength: number;
+  lastOnly: boolean;
+}
+
+export interface ForwardResult {
+  /** (B, T, V) or (B, 1, V) */
+  logits: Float32Array;
+  vocab: number;
+  /** Per layer, (B, K, T, D) keys and values of the new tokens. */
+  present: { k: Float32Array; v: Float32Array }[];
+}
+
+export class CausalLM {
+  readonly arch: Architecture;
+  readonly shapes: Map<string, Shape>;
+  private residents: Map<string, Resident> | null = null;
+  private weights: Map<string, Float32Array> | null;
+
+  private constructor(readonly dir: string, readonly config: HfModelConfig, weights: Map<string, Float32Array>) {
+    this.arch = architectureFor(config);
+    this.shapes = this.arch.parameters(config);
+    this.weights = weights;
+  }
+
+  /** Loads config.json and the safetensors weights of a model folder. */
+  static async load(dir: string): Promise<CausalLM> {
+    const config = await readHfConfig(dir);
+    const arch = architectureFor(config);
+    const source = await openModelWeights(dir);
+    return new CausalLM(dir, config, await readWeights(source, arch.parameters(config), dir));
+  }
+
+  static fromWeights(dir: string, config: HfModelConfig, weights: Map<string, Float32Array>): CausalLM {
+    return new CausalLM(dir, config, weights);
+  }
+
+  get headDim(): number { return this.config.headDim; }
+  get kvHeads(): number { return this.arch.kvHeads(this.config); }
+  get layers(): number { return this.config.numHiddenLayers; }
+  get vocabSize(): number { return this.config.vocabSize; }
+  get rotaryDim(): number { return this.arch.rotaryDim(this.config); }
+
+  /** Host copies of the weights (until they are moved into a runtime). */
+  hostWeights(): Map<string, Float32Array> {
+    if (!this.weights) throw new Error('the weights were moved into the runtime');
+    return this.weights;
+  }
+
+  /** Moves the weights into the runtime's worker once; later forward passes feed them by handle. */
+  async residentWeights(rt: Runtime): Promise<Map<string, Resident>> {
+    if (this.residents) return this.residents;
+    const residents = new Map<string, Resident>();
+    for (const [name, data] of this.hostWeights()) {
+      residents.set(name, await rt.upload(`${this.dir}#${name}`, { data, shape: this.shapes.get(name)!, dtype: 'float32' }, { transfer: true }));
+    }
+    this.weights = null;
+    this.residents = residents;
+    return residents;
+  }
+
+  /** Builds the forward graph for one shape; `hook` lets adapters wrap linear layers. */
+  buildForward(shape: ForwardShape, hook?: LinearHook) {
+    const { batch: b, length: t, pastLength: p } = shape;
+    const g = new Graph();
+    const ctx = graphContext(g, this.shapes, hook);
+    const r = this.rotaryDim;
+    const inputs: ForwardInputs = {
+      inputIds: g.input('input_ids', [b, t], 'int64'),
+      positionIds: r === 0 ? g.input('position_ids', [b, t], 'int64') : null,
+      ropeCos: r > 0 ? g.input('rope_cos', [b, 1, t, r]) : null,
+      ropeSin: r > 0 ? g.input('rope_sin', [b, 1, t, r]) : null,
+      mask: g.input('attention_mask', [b, t, p + t]),
+      past: p === 0 ? [] : Array.from({ length: this.layers }, (_, i) => ({
+        k: g.input(`past.${i}.k`, [b, this.kvHeads, p, this.headDim]),
+        v: g.input(`past.${i}.v`, [b, this.kvHeads, p, this.headDim]),
+      })),
+    };
+    const out = this.arch.forward(ctx, this.config, inputs, { lastOnly: shape.lastOnly });
+    return { g, ctx, inputs, logits: out.logits, present: out.present };
+  }
+
+  /** Host feeds for a batch: ids, positions or rotary tables, and the attention mask. */
+  batchFeeds(batch: BatchLayout): Record<string, Feed> {
+    const host = layoutInputs(batch);
+    const feeds: Record<string, Feed> = { input_ids: host.inputIds, attention_mask: host.mask };
+    if (this.rotaryDim === 0) {
+      feeds.position_ids = host.positionIds;
+    } else {
+      const c = this.config as HfModelConfig & { rope: { theta: number; scaling: never } };
+      const tables = ropeInputs(
+        { rotaryDim: this.rotaryDim, theta: c.rope.theta, scaling: c.rope.scaling, maxPositionEmbeddings: c.maxPositionEmbeddings },
+        host.positions,
+      );
+      feeds.rope_cos = tables.cos;
+      feeds.rope_sin = tables.sin;
+    }
+    return feeds;
+  }
+
+  private compiled(rt: Runtime, shape: ForwardShape): Promise<Executable> {
+    const key = `forward:${this.dir}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
+    return rt.compileCached(key, () => {
+      const { g, logits, present } = this.buildForward(shape);
+      const outputs: Record<string, Tensor> = { logits };
+      present.forEach((kv, i) => {
+        outputs[`present.${i}.k`] = kv.k;
+        outputs[`present.${i}.v`] = kv.v;
+      });
+      return { graph: g, outputs };
+    });
+  }
+
+  /**
+   * Logits for a padded batch; with `past`, the ids continue cached keys/values of P earlier tokens.
+   * `withPresent` also returns the new tokens' keys and values (for a KV cache).
+   */
+  async forward(
+    rt: Runtime,
+    batch: BatchLayout & { past?: { k: Float32Array; v: Float32Array }[] },
+    options: { lastOnly?: boolean; withPresent?: boolean } = {},
+  ): Promise<ForwardResult> {
+    const shape: ForwardShape = {
+      batch: batch.ids.length, length: batch.ids[0]!.length, pastLength: batch.pastLength ?? 0, lastOnly: options.lastOnly ?? false,
+    };
+    const exe = await this.compiled(rt, shape);
+    const feeds: Record<string, Feed> = { ...this.batchFeeds(batch), ...Object.fromEntries(await this.residentWeights(rt)) };
+    batch.past?.forEach((kv, i) => {
+      feeds[`past.${i}.k`] = kv.k;
+      feeds[`past.${i}.v`] = kv.v;
+    });
+    const fetch = ['logits'];
+    if (options.withPresent) for (let i = 0; i < this.layers; i++) fetch.push(`present.${i}.k`, `present.${i}.v`);
+    const out = await exe.run(feeds, { fetch });
+    const present = options.withPresent
+      ? Array.from({ length: this.layers }, (_, i) => ({
+        k: out[`present.${i}.k`]!.data as Float32Array, v: out[`present.${i}.v`]!.data as Float32Array,
+      }))
+      : [];
+    return { logits: out.logits!.data as Float32Array, vocab: this.vocabSize, present };
+  }
+}

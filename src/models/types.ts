@@ -1,0 +1,62 @@
+// What every architecture file exports, and the tensors a forward pass reads and returns.
+// Shapes: B batch, T new tokens, P cached tokens, S = P + T, C hidden, K kv heads, D head size.
+import type { Graph } from '../graph/graph.js';
+import type { Shape } from '../graph/shape.js';
+import type { Tensor } from '../graph/tensor.js';
+import type { HfModelConfig } from '../io/hf-config.js';
+
+/** Graph inputs of one forward pass; the host fills them with `prepareInputs`. */
+export interface ForwardInputs {
+  /** (B, T) int64 token ids. */
+  inputIds: Tensor;
+  /** (B, T) int64 positions (learned position embeddings), when the architecture has them. */
+  positionIds: Tensor | null;
+  /** (B, 1, T, R) rotary tables for the new tokens, when the architecture rotates. */
+  ropeCos: Tensor | null;
+  ropeSin: Tensor | null;
+  /** (B, T, S) additive attention mask: 0 where a token may attend, -1e9 where it may not. */
+  mask: Tensor;
+  /** Per layer, cached keys and values of earlier tokens, (B, K, P, D); empty without a cache. */
+  past: { k: Tensor; v: Tensor }[];
+}
+
+export interface ForwardOutputs {
+  /** (B, T, V), or (B, 1, V) with `lastOnly`. */
+  logits: Tensor;
+  /** Per layer, keys and values of the new tokens, (B, K, T, D). */
+  present: { k: Tensor; v: Tensor }[];
+}
+
+/**
+ * Where a model gets its weights and how its linear layers compute. Adapters (LoRA) wrap
+ * `linear` instead of subclassing layers, so a model file never knows about them.
+ */
+export interface LayerContext {
+  g: Graph;
+  /** The tensor of a checkpoint key. */
+  param(name: string): Tensor;
+  /** Whether the checkpoint has a tensor (optional biases). */
+  has(name: string): boolean;
+  /** A torch.nn.Linear (weight (out, in)) or GPT-2 Conv1D (weight (in, out)) named by its module path. */
+  linear(module: string, x: Tensor, layout?: 'linear' | 'conv1d'): Tensor;
+}
+
+export interface ForwardOptions {
+  /** Compute logits for the last position only (generation). */
+  lastOnly?: boolean;
+}
+
+export interface Architecture<C extends { modelType: string } = HfModelConfig> {
+  readonly modelTypes: readonly string[];
+  /** Checkpoint keys and shapes, in checkpoint order. */
+  parameters(config: C): Map<string, Shape>;
+  /** Rotated dimensions per head, or 0 when positions are learned embeddings. */
+  rotaryDim(config: C): number;
+  kvHeads(config: C): number;
+  /** Module paths of every linear layer (LoRA targets), and the default LoRA targets. */
+  linearModules(config: C): string[];
+  defaultLoraTargets: readonly string[];
+  /** Module paths stored in Conv1D layout (GPT-2), for fan_in_fan_out. */
+  conv1dModules?: readonly string[];
+  forward(ctx: LayerContext, config: C, inputs: ForwardInputs, options?: ForwardOptions): ForwardOutputs;
+}
