@@ -1,0 +1,76 @@
+/** Summary of a list of lengths. Percentiles use the nearest-rank method; all zero when empty. */
+export interface LengthStats {
+  count: number;
+  min: number;
+  p50: number;
+  p95: number;
+  max: number;
+  mean: number;
+}
+
+/** Characters as people count them: Unicode code points, not UTF-16 units. */
+export function characterCount(text: string): number {
+  let count = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    // A high surrogate followed by a low one is a single code point.
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        count--;
+        i++;
+      }
+    }
+  }
+  return count;
+}
+
+function nearestRank(sorted: readonly number[], percent: number): number {
+  return sorted[Math.max(0, Math.ceil((percent / 100) * sorted.length) - 1)]!;
+}
+
+export function lengthStats(values: readonly number[]): LengthStats {
+  if (values.length === 0) return { count: 0, min: 0, p50: 0, p95: 0, max: 0, mean: 0 };
+  const sorted = [...values].sort((a, b) => a - b);
+  const sum = sorted.reduce((total, v) => total + v, 0);
+  return {
+    count: sorted.length,
+    min: sorted[0]!,
+    p50: nearestRank(sorted, 50),
+    p95: nearestRank(sorted, 95),
+    max: sorted[sorted.length - 1]!,
+    mean: Math.round((sum / sorted.length) * 10) / 10,
+  };
+}
+
+/**
+ * A text histogram of whole-number values in equal-width bins, one line per bin:
+ * `  10-19 | ######## 8`. Bars are scaled so the fullest bin is `width` characters.
+ */
+export function textHistogram(values: readonly number[], options: { bins?: number; width?: number } = {}): string {
+  if (values.length === 0) return '(no values)';
+  const bins = Math.max(1, options.bins ?? 10);
+  const width = Math.max(1, options.width ?? 40);
+  // A loop, not Math.min(...values), which overflows the stack on large datasets.
+  let min = values[0]!;
+  let max = values[0]!;
+  for (const value of values) {
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  const binWidth = Math.max(1, Math.ceil((max - min + 1) / bins));
+  const counts = new Array<number>(Math.ceil((max - min + 1) / binWidth)).fill(0);
+  for (const value of values) counts[Math.floor((value - min) / binWidth)]!++;
+  const labels = counts.map((_, i) => {
+    const low = min + i * binWidth;
+    return binWidth === 1 ? `${low}` : `${low}-${low + binWidth - 1}`;
+  });
+  const labelWidth = Math.max(...labels.map((l) => l.length));
+  const fullest = Math.max(...counts);
+  return counts
+    .map((count, i) => {
+      const bar = '#'.repeat(count === 0 ? 0 : Math.max(1, Math.round((count / fullest) * width)));
+      return `${labels[i]!.padStart(labelWidth)} | ${bar}${bar ? ' ' : ''}${count}`;
+    })
+    .join('\n');
+}
