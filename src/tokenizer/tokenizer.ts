@@ -75,7 +75,8 @@ export class Tokenizer {
     this.cleanUpSpaces = config.clean_up_tokenization_spaces === true;
     try {
       this.inner = new HfTokenizer(
-        { added_tokens: [], ...files.tokenizerJson, post_processor: choice.postProcessor },
+        // The library wants every stage present; the Rust library treats a missing one as null.
+        { added_tokens: [], normalizer: null, pre_tokenizer: null, decoder: null, ...files.tokenizerJson, post_processor: choice.postProcessor },
         tokenizerConfigForLibrary(config, this.specialStrings),
       );
     } catch (error) {
@@ -108,7 +109,9 @@ export class Tokenizer {
     const ids = this.inner.encode(text, { add_special_tokens: addSpecialTokens }).ids;
     // The library gives undefined ids for unknown pieces when the model has no unk_token.
     if (ids.some((id: number | undefined) => id === undefined)) {
-      throw new TunaInputError(`${this.folder}: tokenizer.json has no unk_token for text outside its vocabulary: ${JSON.stringify(text.slice(0, 40))}`);
+      throw new TunaInputError(
+        `${this.folder}: tokenizer.json gives no id for part of ${JSON.stringify(text.slice(0, 40))} (its unk_token is unset or not in the vocabulary)`,
+      );
     }
     const bos = this.bosTokenId;
     if (addSpecialTokens && bos !== undefined && ids[0] === bos && ids[1] === bos && this.startsWithBos(text)) ids.shift();

@@ -1,0 +1,11 @@
+export { loadTokenizer } from './load-tokenizer.js';
+export { Tokenizer } from './tokenizer.js';
+export type { ChatTemplateOptions, DecodeOptions, EncodeOptions } from './tokenizer.js';
+export type { ChatMessage } from './chat-template.js';
+export { StreamDecoder } from './stream-decoder.js';
+export { readTokenizerFiles, TOKENIZER_FILE_NAMES } from './tokenizer-files.js';
+export type { TokenizerFiles } from './tokenizer-files.js';
+export { buildByteLevelBpe } from './build-bpe.js';
+export type { BpeStyle, BuildBpeOptions, BuiltTokenizer } from './build-bpe.js';
+export { writeTokenizerFiles } from './write-tokenizer-files.js';
+export { chatMlTemplate, LLAMA2_CHAT_TEMPLATE } from './chat-template-presets.js';
