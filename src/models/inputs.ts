@@ -48,7 +48,9 @@ export function layoutInputs(batch: BatchLayout): HostInputs {
     }
     positions.push(rowPositions);
     for (let i = 0; i < t; i++) {
-      inputIds[r * t + i] = BigInt(batch.ids[r]![i]!);
+      const id = batch.ids[r]![i]!;
+      if (!Number.isInteger(id) || id < 0) throw new Error(`batch row ${r}, position ${i}: token id ${id} is not a non-negative integer`);
+      inputIds[r * t + i] = BigInt(id);
       positionIds[r * t + i] = BigInt(rowPositions[i]!);
       for (let j = 0; j <= p + i; j++) if (row[j]) mask[(r * t + i) * s + j] = 0;
     }

@@ -114,7 +114,8 @@ export class CausalLM {
     return feeds;
   }
 
-  private compiled(rt: Runtime, shape: ForwardShape): Promise<Executable> {
+  /** The compiled forward pass for a shape (outputs `logits` and `present.{i}.k|v`). */
+  compiledForward(rt: Runtime, shape: ForwardShape): Promise<Executable> {
     const key = `forward:${this.dir}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
     return rt.compileCached(key, () => {
       const { g, logits, present } = this.buildForward(shape);
@@ -139,7 +140,7 @@ export class CausalLM {
     const shape: ForwardShape = {
       batch: batch.ids.length, length: batch.ids[0]!.length, pastLength: batch.pastLength ?? 0, lastOnly: options.lastOnly ?? false,
     };
-    const exe = await this.compiled(rt, shape);
+    const exe = await this.compiledForward(rt, shape);
     const feeds: Record<string, Feed> = { ...this.batchFeeds(batch), ...Object.fromEntries(await this.residentWeights(rt)) };
     batch.past?.forEach((kv, i) => {
       feeds[`past.${i}.k`] = kv.k;

@@ -35,6 +35,11 @@ export interface RunOptions {
   fetch?: string[];
   /** Keep these outputs in the worker as residents: `{ output: residentName }`. */
   keep?: Record<string, string>;
+  /**
+   * After the run, copy outputs into resident tensors in place: chunk i (of `chunk` elements) of
+   * `output` goes to element offset `offsets[i]` of `resident` (e.g. new keys into a KV cache).
+   */
+  scatter?: { output: string; resident: string; offsets: Int32Array | number[]; chunk: number }[];
   /** Move (not copy) fed arrays to the worker; they are unusable afterwards. */
   transfer?: boolean;
 }
@@ -168,7 +173,7 @@ export class Executable {
     const fetch = options.fetch ?? this.outputs.map((o) => o.name);
     const keep = options.keep ?? {};
     const reply = await this.runtime.request(
-      { kind: 'run', id: 0, session: this.session, feeds: wire, fetch, keep },
+      { kind: 'run', id: 0, session: this.session, feeds: wire, fetch, keep, scatter: options.scatter ?? [] },
       [...new Set(transfer)],
     );
     const out: Record<string, HostTensor> = {};

@@ -15,7 +15,15 @@ export type WorkerRequest =
   | { kind: 'release'; id: number; session: number }
   | { kind: 'upload'; id: number; name: string; tensor: WireTensor }
   | { kind: 'free'; id: number; name: string }
-  | { kind: 'run'; id: number; session: number; feeds: Record<string, WireFeed>; fetch: string[]; keep: Record<string, string> };
+  | { kind: 'run'; id: number; session: number; feeds: Record<string, WireFeed>; fetch: string[]; keep: Record<string, string>; scatter: WireScatter[] };
+
+/** Copy chunk i (of `chunk` elements) of an output into a resident tensor at element offset offsets[i]. */
+export interface WireScatter {
+  output: string;
+  resident: string;
+  offsets: Int32Array | number[];
+  chunk: number;
+}
 
 export type WorkerReply =
   | { id: number; ok: true; outputs?: Record<string, WireTensor> }
@@ -65,6 +73,14 @@ export function workerBody(req: (id: string) => any, data: { ortPath: string }):
       }
     }
     const results = await session.run(feeds);
+    for (const s of msg.scatter) {
+      const from = results[s.output]?.data;
+      const to = residents.get(s.resident)?.data;
+      if (!from || !to) throw new Error(`scatter: no output "${s.output}" or resident "${s.resident}"`);
+      for (let i = 0; i < s.offsets.length; i++) {
+        to.set(from.subarray(i * s.chunk, (i + 1) * s.chunk), s.offsets[i]);
+      }
+    }
     const outputs: Record<string, WireTensor> = {};
     const transfer = new Set<ArrayBuffer>();
     for (const [name, t] of Object.entries(results) as [string, any][]) {
