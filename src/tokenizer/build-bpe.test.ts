@@ -75,6 +75,11 @@ test('is deterministic and matches the committed fixtures (TUNA_UPDATE_FIXTURES=
   }
 });
 
+test('the built-in corpus is enough for 2,048 ids', () => {
+  const built = buildByteLevelBpe({ vocabSize: 2048, style: 'chatml' });
+  assert.equal(Object.keys((built.tokenizerJson.model as { vocab: object }).vocab).length, 2048);
+});
+
 test('reports ids for the model config', () => {
   const chatml = buildByteLevelBpe({ vocabSize: 300, style: 'chatml' });
   assert.deepEqual([chatml.bosTokenId, chatml.eosTokenId, chatml.padTokenId, chatml.unkTokenId, chatml.vocabSize], [1, 2, 0, 0, 300]);

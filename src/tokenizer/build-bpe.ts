@@ -15,7 +15,7 @@ export interface BuildBpeOptions {
   style: BpeStyle;
   /** More special tokens, after the style's own (duplicates of those are ignored). */
   specialTokens?: string[];
-  /** Training text (default: a few KB of built-in English). */
+  /** Training text (default: 9 KB of built-in English, enough for vocabularies up to 2,048). */
   corpus?: string;
   /** Written as model_max_length (default 2048). */
   modelMaxLength?: number;
