@@ -46,9 +46,12 @@ test('special tokens as AddedToken objects, overridden by special_tokens_map.jso
   assert.deepEqual([tok.bosTokenId, tok.eosTokenId, tok.padTokenId], [0, 0, 2]);
 });
 
-test('a special token that is not in the vocabulary is an error naming the field', async () => {
+test('a BOS/EOS missing from the vocabulary is an error naming the field; a missing pad/unk is left unset', async () => {
   const folder = await makeTempFolder({ 'tokenizer.json': chatml.tokenizerJson, 'tokenizer_config.json': { eos_token: '<eos>' } });
   await rejectsWith(loadTokenizer(folder), /tokenizer_config\.json: eos_token "<eos>" is not in/);
+  const unusedPad = await makeTempFolder({ 'tokenizer.json': chatml.tokenizerJson, 'tokenizer_config.json': { pad_token: '<pad>', unk_token: '<unk>' } });
+  const tok = await loadTokenizer(unusedPad);
+  assert.deepEqual([tok.padToken, tok.padTokenId, tok.unkToken, tok.unkTokenId], [undefined, undefined, undefined, undefined]);
   const wrongType = await makeTempFolder({ 'tokenizer.json': chatml.tokenizerJson, 'tokenizer_config.json': { bos_token: 7 } });
   await rejectsWith(loadTokenizer(wrongType), /field "bos_token" must be a string or an object with a "content" string/);
 });

@@ -37,6 +37,7 @@ export class Tokenizer {
   readonly folder: string;
   readonly bosToken: string | undefined;
   readonly eosToken: string | undefined;
+  /** Unset when the folder names none or names one missing from the vocabulary (also for unkToken). */
   readonly padToken: string | undefined;
   readonly unkToken: string | undefined;
   readonly bosTokenId: number | undefined;
@@ -66,7 +67,7 @@ export class Tokenizer {
     validateTokenizerJson(files.tokenizerJson, jsonPath);
     this.specialStrings = readSpecialTokens(config, configPath, files.specialTokensMap, filePath(files, 'specialTokensMap'));
     const named = this.specialStrings.named;
-    [this.bosToken, this.eosToken, this.padToken, this.unkToken] = [named.bos_token, named.eos_token, named.pad_token, named.unk_token];
+    [this.bosToken, this.eosToken] = [named.bos_token, named.eos_token];
 
     const choice = choosePostProcessor(files.tokenizerJson, config, configPath, { bos: this.bosToken, eos: this.eosToken }, (token) =>
       lookupTokenId(files.tokenizerJson, token),
@@ -91,8 +92,9 @@ export class Tokenizer {
     };
     this.bosTokenId = idOf(this.bosToken, 'bos_token', configPath);
     this.eosTokenId = idOf(this.eosToken, 'eos_token', configPath);
-    this.padTokenId = idOf(this.padToken, 'pad_token', configPath);
-    this.unkTokenId = idOf(this.unkToken, 'unk_token', configPath);
+    // transformers would append a pad/unk token missing from the vocabulary; the model has no row for it, so drop it.
+    [this.padToken, this.padTokenId] = optionalToken(this.inner, named.pad_token);
+    [this.unkToken, this.unkTokenId] = optionalToken(this.inner, named.unk_token);
     this.eosTokenIds = collectEosIds(this.eosTokenId, files);
     this.vocabSize = largestId(this.inner) + 1;
     this.specialIds = collectSpecialIds(this.inner, this.specialStrings);
@@ -189,6 +191,11 @@ function collectSpecialIds(inner: HfTokenizer, strings: SpecialTokenStrings): Se
     if (id !== undefined) ids.add(id);
   }
   return ids;
+}
+
+function optionalToken(inner: HfTokenizer, token: string | undefined): [string, number] | [undefined, undefined] {
+  const id = token === undefined ? undefined : inner.token_to_id(token);
+  return id === undefined ? [undefined, undefined] : [token!, id];
 }
 
 function largestId(inner: HfTokenizer): number {
