@@ -28,8 +28,19 @@ function csvLine(error: CsvError): number | undefined {
 
 function csvMessage(file: string, error: CsvError): string {
   const line = csvLine(error);
-  const reason = error.message.replace(/\s*(?:at|on) line \d+\s*$/, '');
+  const reason = error.message.replace(/\s*(?:at|on) line \d+\s*$/, '').replace(/\.$/, '');
   return `${file}${line === undefined ? '' : `:${line}`}: ${reason}.`;
+}
+
+// Repeated or blank header names would silently drop a column.
+function checkHeader(file: string, header: string[]): string[] {
+  const seen = new Set<string>();
+  header.forEach((name, index) => {
+    if (name.trim() === '') throw new TunaInputError(`${file}:1: column ${index + 1} of the header has no name. Name every column.`);
+    if (seen.has(name)) throw new TunaInputError(`${file}:1: the header names column "${name}" twice. Give each column its own name.`);
+    seen.add(name);
+  });
+  return header;
 }
 
 /**
@@ -38,7 +49,7 @@ function csvMessage(file: string, error: CsvError): string {
  */
 export async function* readCsvRecords(file: string, options: LoadOptions = {}): AsyncGenerator<LoadedRecord> {
   const parser = parse({
-    columns: true,
+    columns: (header: string[]) => checkHeader(file, header),
     info: true,
     skip_empty_lines: true,
     skip_records_with_error: options.skipBad === true,

@@ -122,6 +122,10 @@ describe('loadRecords: CSV', () => {
     assert.equal(result.skipped[0]!.line, 3);
   });
 
+  it('refuses a header that names a column twice', async () => {
+    await rejectsWith(loadRecords(fixture('dup-header.csv')), /dup-header\.csv:1: the header names column "question" twice/);
+  });
+
   it('rejects a header without records and bytes that are not UTF-8', async () => {
     await rejectsWith(loadRecords(fixture('header-only.csv')), /no records to read/);
     await rejectsWith(loadRecords(fixture('latin1.csv')), /latin1\.csv:3: the file is not valid UTF-8/);
