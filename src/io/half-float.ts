@@ -17,7 +17,8 @@ function halfBitsToFloatBits(h: number): number {
   const sign = (h & 0x8000) << 16;
   const exponent = (h >> 10) & 0x1f;
   let mantissa = h & 0x3ff;
-  if (exponent === 0x1f) return (sign | (mantissa !== 0 ? 0x7fc00000 : 0x7f800000) | (mantissa << 13)) >>> 0; // NaN comes out quiet, as from hardware
+  // Infinity, or NaN made quiet as hardware conversion does.
+  if (exponent === 0x1f) return (sign | (mantissa !== 0 ? 0x7fc00000 : 0x7f800000) | (mantissa << 13)) >>> 0;
   if (exponent !== 0) return (sign | ((exponent + 112) << 23) | (mantissa << 13)) >>> 0;
   if (mantissa === 0) return sign >>> 0; // +-0
   // Subnormal half: shift until the leading one becomes the implicit bit.

@@ -86,8 +86,12 @@ export function resolveRope(source: RopeSource, defaultTheta: number, ctx: z.Ref
     }
     case 'dynamic': {
       const value = check(dynamic);
-      const original = value?.original_max_position_embeddings ?? null;
-      return { theta, scaling: value && { type: 'dynamic', factor: value.factor, originalMaxPositionEmbeddings: original } };
+      const scaling = value && {
+        type: 'dynamic' as const,
+        factor: value.factor,
+        originalMaxPositionEmbeddings: value.original_max_position_embeddings ?? null,
+      };
+      return { theta, scaling };
     }
     case 'llama3': {
       const value = check(llama3);

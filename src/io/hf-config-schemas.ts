@@ -294,7 +294,8 @@ function common(c: CommonSnake, headDim: number, intermediateSize: number, hidde
 /** hidden / heads, reporting a remainder as an issue on `field`, as transformers refuses it too. */
 function divide(hidden: number, heads: number, field: string, ctx: z.RefinementCtx): number {
   if (hidden % heads !== 0) {
-    ctx.addIssue({ code: 'custom', path: [field], message: `${hidden} is not a multiple of the number of attention heads (${heads})` });
+    const message = `${hidden} is not a multiple of the number of attention heads (${heads})`;
+    ctx.addIssue({ code: 'custom', path: [field], message });
   }
   return Math.floor(hidden / heads);
 }

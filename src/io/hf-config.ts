@@ -88,7 +88,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   const got = 'input' in issue && issue.input !== undefined ? `, got ${JSON.stringify(issue.input)}` : '';
   if (issue.code === 'invalid_type') return `field "${field}": expected ${issue.expected}${got}`;
   if (issue.code === 'invalid_union') {
-    const expected = issue.errors.map((branch) => branch[0]).map((first) => (first && 'expected' in first ? first.expected : '?'));
+    const expected = issue.errors.map(([first]) => (first && 'expected' in first ? first.expected : '?'));
     return `field "${field}": expected ${expected.join(' or ')}${got}`;
   }
   return `field "${field}": ${issue.message}${got}`;

@@ -74,7 +74,7 @@ export async function isCompleteModelFolder(dir: string): Promise<boolean> {
   if (!(await exists(join(dir, 'config.json')))) return false;
   if (await exists(join(dir, SINGLE_WEIGHTS_FILE))) return true;
   try {
-    const index = JSON.parse(await readFile(join(dir, WEIGHTS_INDEX_FILE), 'utf8')) as { weight_map?: Record<string, string> };
+    const index = JSON.parse(await readFile(join(dir, WEIGHTS_INDEX_FILE), 'utf8')) as { weight_map?: object };
     const shards = new Set(Object.values(index.weight_map ?? {}));
     if (shards.size === 0) return false;
     for (const shard of shards) if (!(await exists(join(dir, shard)))) return false;

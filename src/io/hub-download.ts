@@ -59,13 +59,17 @@ export async function downloadModelSnapshot(request: SnapshotDownload): Promise<
   for await (const entry of listFiles({ repo, revision: sha, ...hub })) {
     if (entry.type === 'file') listed.set(entry.path, entry);
   }
-  if (!listed.has('config.json')) throw new TunaInputError(`${repoId} on ${request.endpoint} has no config.json; it is not a transformers model`);
+  if (!listed.has('config.json')) {
+    throw new TunaInputError(`${repoId} on ${request.endpoint} has no config.json; it is not a transformers model`);
+  }
 
   const repoFolder = repoCacheFolder(cacheDir, repoId);
   const snapshot = join(repoFolder, 'snapshots', sha);
   const fetchFile = async (path: string) => {
     const entry = listed.get(path);
-    if (!entry) throw new TunaInputError(`${repoId}: ${WEIGHTS_INDEX_FILE} names ${path}, which the repository does not have`);
+    if (!entry) {
+      throw new TunaInputError(`${repoId}: ${WEIGHTS_INDEX_FILE} names ${path}, which the repository does not have`);
+    }
     await fetchIntoCache({ repo, sha, entry, repoFolder, snapshot, hub, onProgress: request.onProgress });
   };
   for (const path of MODEL_METADATA_FILES) if (listed.has(path)) await fetchFile(path);
@@ -82,7 +86,8 @@ export async function downloadModelSnapshot(request: SnapshotDownload): Promise<
 async function weightFiles(repoId: string, snapshot: string, listed: Map<string, ListFileEntry>): Promise<string[]> {
   if (listed.has(SINGLE_WEIGHTS_FILE)) return [SINGLE_WEIGHTS_FILE];
   if (listed.has(WEIGHTS_INDEX_FILE)) {
-    const index = JSON.parse(await readFile(join(snapshot, WEIGHTS_INDEX_FILE), 'utf8')) as { weight_map?: Record<string, unknown> };
+    const indexText = await readFile(join(snapshot, WEIGHTS_INDEX_FILE), 'utf8');
+    const index = JSON.parse(indexText) as { weight_map?: Record<string, unknown> };
     const shards = [...new Set(Object.values(index.weight_map ?? {}))].sort();
     const bad = shards.find((shard) => typeof shard !== 'string' || !SHARD_FILE.test(shard));
     if (bad !== undefined || shards.length === 0) {

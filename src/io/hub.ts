@@ -70,7 +70,8 @@ async function localModelFolder(path: string): Promise<string | null> {
 }
 
 function isRepoId(text: string): boolean {
-  return REPO_ID.test(text) && !text.includes('--') && !text.includes('..') && !text.startsWith('.') && !text.endsWith('.git');
+  const forbidden = text.includes('--') || text.includes('..') || text.startsWith('.') || text.endsWith('.git');
+  return REPO_ID.test(text) && !forbidden;
 }
 
 function downloadFailure(repoId: string, endpoint: string, error: unknown): Error {

@@ -32,7 +32,8 @@ export interface FakeHub {
 /** Files the Hub stores with Git LFS (by .gitattributes): their etag is the sha256. */
 const isLfs = (path: string) => /\.(safetensors|bin|pt)$/.test(path);
 
-const gitBlobId = (bytes: Uint8Array) => createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+const gitBlobId = (bytes: Uint8Array) =>
+  createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 export async function startFakeHub(repos: Record<string, FakeRepo>): Promise<FakeHub> {
@@ -74,18 +75,21 @@ function route(
   }
   const sha = commitOf(repoId);
   const revision = api?.[3] ?? resolve?.[2];
-  if (revision !== 'main' && revision !== sha) return sendJson(res, 404, { error: 'Revision not found' }, { 'X-Error-Code': 'RevisionNotFound' });
+  if (revision !== 'main' && revision !== sha) {
+    return sendJson(res, 404, { error: 'Revision not found' }, { 'X-Error-Code': 'RevisionNotFound' });
+  }
   const files = Object.entries(repo.files).map(([name, content]) => [name, toBytes(content)] as const);
 
   if (api?.[2] === 'revision') {
-    return sendJson(res, 200, { _id: `id-${repoId}`, id: repoId, sha, private: !!repo.token, siblings: files.map(([rfilename]) => ({ rfilename })) });
+    const siblings = files.map(([rfilename]) => ({ rfilename }));
+    return sendJson(res, 200, { _id: `id-${repoId}`, id: repoId, sha, private: !!repo.token, siblings });
   }
   if (api?.[2] === 'tree') {
     const entries = files.map(([name, bytes]) => ({
       type: 'file',
       path: name,
       size: bytes.length,
-      oid: gitBlobId(isLfs(name) ? Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(bytes)}\n`) : bytes),
+      oid: gitBlobId(isLfs(name) ? lfsPointer(bytes) : bytes),
       ...(isLfs(name) && { lfs: { oid: sha256(bytes), size: bytes.length, pointerSize: 130 } }),
     }));
     return sendJson(res, 200, entries);
@@ -95,7 +99,19 @@ function route(
   sendFile(req, res, file[0], file[1], sha, repo.corrupt?.includes(file[0]) ?? false);
 }
 
-function sendFile(req: IncomingMessage, res: ServerResponse, name: string, bytes: Uint8Array, sha: string, corrupt: boolean) {
+/** What git stores for an LFS file; the tree's `oid` is this pointer's blob id. */
+function lfsPointer(bytes: Uint8Array): Buffer {
+  return Buffer.from(`version https://git-lfs.github.com/spec/v1\noid sha256:${sha256(bytes)}\nsize ${bytes.length}\n`);
+}
+
+function sendFile(
+  req: IncomingMessage,
+  res: ServerResponse,
+  name: string,
+  bytes: Uint8Array,
+  sha: string,
+  corrupt: boolean,
+) {
   const etag = isLfs(name) ? sha256(bytes) : gitBlobId(bytes);
   let body = Buffer.from(bytes);
   if (corrupt) body[body.length - 1] ^= 0xff;
