@@ -1,5 +1,5 @@
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { TextDecoder } from 'node:util';
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { TunaInputError } from '../errors.js';
 import type { LoadedRecord } from './records.js';
