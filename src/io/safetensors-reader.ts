@@ -55,6 +55,7 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
     return tensor;
   };
   const readRaw = async (name: string) => readTensorBytes(path, info(name));
+  const read = async (name: string) => decodeTensorBytes(info(name).dtype, await readRaw(name));
   return {
     path,
     tensors,
@@ -62,8 +63,8 @@ export async function openSafetensors(path: string): Promise<SafetensorsFile> {
     has: (name) => byName.has(name),
     info,
     readRaw,
-    read: async (name) => decodeTensorBytes(info(name).dtype, await readRaw(name)),
-    readFloat32: async (name) => asFloat32(info(name), decodeTensorBytes(info(name).dtype, await readRaw(name))),
+    read,
+    readFloat32: async (name) => asFloat32(info(name), await read(name)),
   };
 }
 
