@@ -28,6 +28,7 @@ const WHAT_TO_DO =
   'Pass --model ./path to use a model folder on disk, set HF_ENDPOINT to a Hub mirror you can reach, ' +
   'or unset HF_HUB_OFFLINE to allow downloads.';
 
+/** A model already in the cache is used as it is, without asking the Hub for a newer commit. */
 export async function resolveModel(idOrPath: string, options: ResolveModelOptions = {}): Promise<string> {
   const local = await localModelFolder(idOrPath);
   if (local) return local;
