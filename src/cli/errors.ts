@@ -1,4 +1,6 @@
-/** Bad input or usage: printed without a stack trace, exit code 2. */
-export class UsageError extends Error {
+import { TunaInputError } from '../errors.js';
+
+/** Bad usage of the command line: printed without a stack trace, exit code 2. */
+export class UsageError extends TunaInputError {
   override name = 'UsageError';
 }

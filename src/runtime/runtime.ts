@@ -122,6 +122,15 @@ export class Runtime {
     return new Resident(name, [...tensor.shape], tensor.dtype);
   }
 
+  /** A copy of a resident tensor's current data. */
+  async download(resident: Resident | string): Promise<HostTensor> {
+    const name = typeof resident === 'string' ? resident : resident.name;
+    const reply = await this.request({ kind: 'read', id: 0, name });
+    const t = reply.outputs![name]!;
+    const dtype = (Object.keys(ORT_TYPE) as DType[]).find((d) => ORT_TYPE[d] === t.dtype)!;
+    return { data: t.data as TypedArray, shape: t.dims, dtype };
+  }
+
   async free(name: string): Promise<void> {
     await this.request({ kind: 'free', id: 0, name });
   }

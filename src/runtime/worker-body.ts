@@ -15,6 +15,7 @@ export type WorkerRequest =
   | { kind: 'release'; id: number; session: number }
   | { kind: 'upload'; id: number; name: string; tensor: WireTensor }
   | { kind: 'free'; id: number; name: string }
+  | { kind: 'read'; id: number; name: string }
   | { kind: 'run'; id: number; session: number; feeds: Record<string, WireFeed>; fetch: string[]; keep: Record<string, string>; scatter: WireScatter[] };
 
 /** Copy chunk i (of `chunk` elements) of an output into a resident tensor at element offset offsets[i]. */
@@ -60,6 +61,12 @@ export function workerBody(req: (id: string) => any, data: { ortPath: string }):
     if (msg.kind === 'free') {
       residents.delete(msg.name);
       return { id: msg.id, ok: true };
+    }
+    if (msg.kind === 'read') {
+      const t = residents.get(msg.name);
+      if (!t) throw new Error(`no resident tensor "${msg.name}"`);
+      const data = t.data.slice();
+      return { id: msg.id, ok: true, outputs: { [msg.name]: { data, dims: [...t.dims], dtype: t.type } }, transfer: [data.buffer] };
     }
     const session = sessions.get(msg.session);
     const feeds: Record<string, any> = {};

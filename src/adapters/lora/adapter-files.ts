@@ -1,0 +1,97 @@
+// PEFT's adapter files: adapter_config.json, adapter_model.safetensors (keys
+// base_model.model.<module>.lora_A.weight / lora_B.weight) and a README model card.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { TunaInputError } from '../../errors.js';
+import { formatShape, sameShape } from '../../graph/shape.js';
+import { writeFolderAtomically } from '../../io/atomic-dir.js';
+import { openSafetensors, writeSafetensors, type TensorToWrite } from '../../io/safetensors.js';
+import type { CausalLM } from '../../models/model.js';
+import { fromPeftConfigJson, toPeftConfigJson } from './config.js';
+import { loraKey, LoraModel } from './lora-model.js';
+import { targetNames } from './targets.js';
+
+export const ADAPTER_CONFIG = 'adapter_config.json';
+export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
+
+/** The adapter's tensors under PEFT's saved key names. */
+export function adapterStateDict(lora: LoraModel, baseWeights?: Map<string, Float32Array>): Record<string, TensorToWrite> {
+  const out: Record<string, TensorToWrite> = {};
+  for (const [module, t] of lora.adapters) {
+    out[loraKey(module, 'A')] = { dtype: 'F32', shape: [lora.config.r, t.inFeatures], data: t.a };
+    out[loraKey(module, 'B')] = { dtype: 'F32', shape: [t.outFeatures, lora.config.r], data: t.b };
+  }
+  for (const name of lora.extraTrainable) {
+    const data = baseWeights?.get(name);
+    if (data) out[`base_model.model.${name}`] = { dtype: 'F32', shape: lora.base.shapes.get(name)!, data };
+  }
+  return out;
+}
+
+function modelCard(lora: LoraModel): string {
+  const base = lora.config.baseModelNameOrPath ?? 'a local model';
+  return [
+    '---',
+    `base_model: ${lora.config.baseModelNameOrPath ?? ''}`,
+    'library_name: peft',
+    'tags:',
+    '- lora',
+    '- tuna',
+    '---',
+    '',
+    `# LoRA adapter for ${base}`,
+    '',
+    `Rank ${lora.config.r}, alpha ${lora.config.loraAlpha}, on ${targetNames(lora.modules).join(', ')}.`,
+    `${lora.trainableParametersLine()}`,
+    '',
+    'Load it with PEFT (`PeftModel.from_pretrained(base, path)`) or with Tuna (`--adapter path`).',
+    '',
+  ].join('\n');
+}
+
+/** Writes the adapter folder atomically. `extra` are trained base tensors (biases, modules_to_save). */
+export async function saveAdapter(lora: LoraModel, dir: string, extra?: Map<string, Float32Array>): Promise<void> {
+  const targets = lora.config.targetModules === 'all-linear' || typeof lora.config.targetModules === 'string'
+    ? lora.config.targetModules
+    : targetNames(lora.modules);
+  await writeFolderAtomically(dir, async (tmp) => {
+    await writeFile(join(tmp, ADAPTER_CONFIG), `${JSON.stringify(toPeftConfigJson(lora.config, targets), null, 2)}\n`);
+    await writeSafetensors(join(tmp, ADAPTER_WEIGHTS), adapterStateDict(lora, extra), { format: 'pt' });
+    await writeFile(join(tmp, 'README.md'), modelCard(lora));
+  });
+}
+
+/** Loads a PEFT LoRA adapter (written by Tuna or by PEFT) onto a base model. */
+export async function loadAdapter(base: CausalLM, dir: string): Promise<{ lora: LoraModel; extra: Map<string, Float32Array> }> {
+  const configPath = join(dir, ADAPTER_CONFIG);
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(await readFile(configPath, 'utf8')) as Record<string, unknown>;
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new TunaInputError(`${configPath}: ${missing ? 'not found; is this a PEFT adapter folder?' : `not valid JSON (${(error as Error).message})`}`);
+  }
+  const config = fromPeftConfigJson(json, configPath);
+  const lora = new LoraModel(base, config);
+  const file = await openSafetensors(join(dir, ADAPTER_WEIGHTS));
+  const where = join(dir, ADAPTER_WEIGHTS);
+  // PEFT may save with or without the ".default" adapter name; Tuna accepts both.
+  const find = (key: string) => [key, key.replace(/\.weight$/, '.default.weight')].find((k) => file.has(k));
+  for (const [module, t] of lora.adapters) {
+    for (const [which, expected, target] of [['A', [config.r, t.inFeatures], t.a], ['B', [t.outFeatures, config.r], t.b]] as const) {
+      const key = find(loraKey(module, which));
+      if (!key) throw new TunaInputError(`${where}: tensor "${loraKey(module, which)}" is missing; the adapter does not fit this base model`);
+      const info = file.info(key);
+      if (!sameShape(info.shape, expected)) {
+        throw new TunaInputError(`${where}: tensor "${key}" has shape ${formatShape(info.shape)}, expected ${formatShape(expected)} for this base model`);
+      }
+      target.set(await file.readFloat32(key));
+    }
+  }
+  const extra = new Map<string, Float32Array>();
+  for (const name of lora.extraTrainable) {
+    const key = `base_model.model.${name}`;
+    if (file.has(key)) extra.set(name, await file.readFloat32(key));
+  }
+  return { lora, extra };
+}

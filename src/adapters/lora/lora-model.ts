@@ -1,0 +1,130 @@
+// A base model with LoRA adapters: y = base(x) + B(A(dropout(x))) * scale on each target module.
+// The adapter wraps the base linear layer (the model files never know about it); A starts
+// kaiming-uniform and B at zero, so a fresh adapter changes nothing.
+import type { Graph } from '../../graph/graph.js';
+import type { Tensor } from '../../graph/tensor.js';
+import type { LinearHook } from '../../models/context.js';
+import type { CausalLM } from '../../models/model.js';
+import { mulberry32 } from '../../testing/random.js';
+import { loraConfig, loraScale, type LoraConfig, type LoraConfigInput } from './config.js';
+import { resolveTargets } from './targets.js';
+
+export interface LoraTensors {
+  /** (r, in) */
+  a: Float32Array;
+  /** (out, r) */
+  b: Float32Array;
+  inFeatures: number;
+  outFeatures: number;
+}
+
+export const loraKey = (module: string, which: 'A' | 'B') => `base_model.model.${module}.lora_${which}.weight`;
+/** Graph input names of the adapter tensors. */
+export const loraInput = (module: string, which: 'A' | 'B') => `${module}.lora_${which}.weight`;
+export const dropoutInput = (module: string) => `${module}.lora_dropout.mask`;
+
+export class LoraModel {
+  readonly config: LoraConfig;
+  readonly scale: number;
+  readonly modules: string[];
+  readonly adapters = new Map<string, LoraTensors>();
+  /** Base parameters trained along with the adapter (biases, modules_to_save), by checkpoint key. */
+  readonly extraTrainable: string[];
+
+  constructor(readonly base: CausalLM, config: LoraConfigInput | LoraConfig = {}, seed = 0) {
+    const c = loraConfig(config);
+    const conv1d = base.arch.conv1dModules ?? [];
+    this.config = { ...c, fanInFanOut: c.fanInFanOut || conv1d.length > 0 };
+    this.scale = loraScale(this.config);
+    this.modules = resolveTargets(this.config, base.arch.linearModules(base.config), base.arch.defaultLoraTargets);
+    const rand = mulberry32(seed ^ 0x10a4);
+    for (const module of this.modules) {
+      const [inFeatures, outFeatures] = this.features(module);
+      const r = this.config.r;
+      // kaiming_uniform_(a=sqrt(5)) on (r, in): bound = 1 / sqrt(in)
+      const bound = 1 / Math.sqrt(inFeatures);
+      const a = new Float32Array(r * inFeatures);
+      if (this.config.initLoraWeights) for (let i = 0; i < a.length; i++) a[i] = (2 * rand() - 1) * bound;
+      this.adapters.set(module, { a, b: new Float32Array(outFeatures * r), inFeatures, outFeatures });
+    }
+    this.extraTrainable = this.trainableBaseParams();
+  }
+
+  /** (in, out) features of a module, from its base weight shape. */
+  features(module: string): [number, number] {
+    const shape = this.base.shapes.get(`${module}.weight`)!;
+    const conv = this.isConv1d(module);
+    return conv ? [shape[0]!, shape[1]!] : [shape[1]!, shape[0]!];
+  }
+
+  isConv1d(module: string): boolean {
+    return (this.base.arch.conv1dModules ?? []).some((m) => module.endsWith(`.${m}`));
+  }
+
+  private trainableBaseParams(): string[] {
+    const names: string[] = [];
+    const shapes = this.base.shapes;
+    if (this.config.bias === 'all') {
+      for (const name of shapes.keys()) if (name.endsWith('.bias')) names.push(name);
+    } else if (this.config.bias === 'lora_only') {
+      for (const m of this.modules) if (shapes.has(`${m}.bias`)) names.push(`${m}.bias`);
+    }
+    for (const m of this.config.modulesToSave ?? []) {
+      for (const name of shapes.keys()) {
+        if (name.startsWith(`${m}.`) || name.includes(`.${m}.`)) names.push(name);
+      }
+    }
+    return [...new Set(names)];
+  }
+
+  /** Adapter parameter count (PEFT counts A, B and anything else trainable). */
+  trainableParameters(): number {
+    let n = 0;
+    for (const t of this.adapters.values()) n += t.a.length + t.b.length;
+    for (const name of this.extraTrainable) n += this.base.shapes.get(name)!.reduce((a, b) => a * b, 1);
+    return n;
+  }
+
+  allParameters(): number {
+    let n = 0;
+    for (const shape of this.base.shapes.values()) n += shape.reduce((a, b) => a * b, 1);
+    for (const t of this.adapters.values()) n += t.a.length + t.b.length;
+    return n;
+  }
+
+  /** PEFT's print_trainable_parameters() line. */
+  trainableParametersLine(): string {
+    const t = this.trainableParameters();
+    const all = this.allParameters();
+    return `trainable params: ${t.toLocaleString('en-US')} || all params: ${all.toLocaleString('en-US')} || trainable%: ${((100 * t) / all).toFixed(4)}`;
+  }
+
+  printTrainableParameters(): void {
+    console.log(this.trainableParametersLine());
+  }
+
+  /**
+   * The graph hook adding each adapter. Adapter tensors become graph inputs named
+   * `<module>.lora_A.weight`; with `dropout`, a 0/1 mask input per module scales the adapter input.
+   */
+  hook(options: { dropout: boolean }): { hook: LinearHook; inputs: Map<string, Tensor> } {
+    const inputs = new Map<string, Tensor>();
+    const targets = new Set(this.modules);
+    const hook: LinearHook = (module, x, base, ctx) => {
+      if (!targets.has(module)) return base;
+      const g: Graph = ctx.g;
+      const t = this.adapters.get(module)!;
+      const a = g.input(loraInput(module, 'A'), [this.config.r, t.inFeatures]);
+      const b = g.input(loraInput(module, 'B'), [t.outFeatures, this.config.r]);
+      inputs.set(loraInput(module, 'A'), a).set(loraInput(module, 'B'), b);
+      let h = x;
+      if (options.dropout && this.config.loraDropout > 0) {
+        const mask = g.input(dropoutInput(module), x.shape, 'bool');
+        h = g.mul(h, g.mul(g.cast(mask, x.dtype), g.scalar(1 / (1 - this.config.loraDropout), x.dtype)));
+      }
+      const update = g.matMul(g.matMul(h, g.transposeLast(a)), g.transposeLast(b)); // (..., out)
+      return g.add(base, g.mul(update, g.scalar(this.scale, base.dtype)));
+    };
+    return { hook, inputs };
+  }
+}

@@ -1,0 +1,6 @@
+// Every command, in the order `tuna --help` lists them.
+import type { z } from 'zod';
+import type { CommandSpec } from '../command.js';
+import { quickstart } from './quickstart.js';
+
+export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart] as unknown as CommandSpec<z.ZodObject>[];
