@@ -3,7 +3,7 @@
 // and writes the new keys and values into it. Shapes are bucketed so a generation compiles at
 // most one prefill and one decode graph per bucket.
 import { Resident, type Feed, type Runtime } from '../runtime/runtime.js';
-import type { CausalLM } from '../models/model.js';
+import type { CausalLM, ForwardAdapter } from '../models/model.js';
 import { mulberry32 } from '../testing/random.js';
 import { sampleToken, type SamplingOptions } from './sampling.js';
 
@@ -18,6 +18,8 @@ export interface GenerateOptions extends SamplingOptions {
   onToken?: (row: number, token: number) => boolean | void;
   /** Stops all rows when it becomes true (Ctrl-C, a dropped client). */
   signal?: AbortSignal;
+  /** Runs the model with this hook and its feeds (a LoRA adapter on the resident base weights). */
+  adapter?: ForwardAdapter;
 }
 
 export interface GenerateResult {
@@ -73,10 +75,10 @@ export async function generateTokens(rt: Runtime, model: CausalLM, prompts: numb
   const tokens: number[][] = prompts.map(() => []);
   const finishReason: GenerateResult['finishReason'] = prompts.map(() => 'length');
   const done = prompts.map(() => maxNew === 0);
-  const weights = Object.fromEntries(await model.residentWeights(rt));
+  const weights = { ...Object.fromEntries(await model.residentWeights(rt)), ...options.adapter?.feeds };
   try {
     // Prefill: the whole padded prompt, keys and values written to cache slots 0..length-1.
-    const prefill = await model.compiledForward(rt, { batch: b, length, pastLength: 0, lastOnly: true });
+    const prefill = await model.compiledForward(rt, { batch: b, length, pastLength: 0, lastOnly: true }, options.adapter);
     const prefillMask = cacheMask.map((row) => row.slice(0, length));
     let out = await prefill.run({ ...model.batchFeeds({ ids, attentionMask: prefillMask }), ...weights }, {
       fetch: ['logits'], scatter: scatterInto(0, length),
@@ -102,7 +104,7 @@ export async function generateTokens(rt: Runtime, model: CausalLM, prompts: numb
       });
       if (tokens.every((t, r) => done[r] || t.length >= maxNew) || step === maxNew - 1) break;
       // Decode one token per row against the whole cache (unfilled slots are masked).
-      const decode = await model.compiledForward(rt, { batch: b, length: 1, pastLength: capacity, lastOnly: true });
+      const decode = await model.compiledForward(rt, { batch: b, length: 1, pastLength: capacity, lastOnly: true }, options.adapter);
       const attentionMask = cacheMask.map((row, r) => [...row, done[r] ? 0 : 1]);
       const feeds: Record<string, Feed> = { ...model.batchFeeds({ ids: next.map((t) => [t]), attentionMask, pastLength: capacity }), ...weights };
       cache.forEach((c, i) => {

@@ -27,6 +27,15 @@ export interface ForwardResult {
   present: { k: Float32Array; v: Float32Array }[];
 }
 
+/** A graph hook (LoRA) run inside the forward pass, with the feeds of the graph inputs it adds. */
+export interface ForwardAdapter {
+  /** Names the hooked graph's structure in the compile cache: equal keys must build equal graphs. */
+  key: string;
+  hook: LinearHook;
+  /** Feeds for the hook's inputs; a feed named like a base weight replaces that weight. */
+  feeds: Record<string, Feed>;
+}
+
 export class CausalLM {
   readonly arch: Architecture;
   readonly shapes: Map<string, Shape>;
@@ -114,11 +123,15 @@ export class CausalLM {
     return feeds;
   }
 
-  /** The compiled forward pass for a shape (outputs `logits` and `present.{i}.k|v`). */
-  compiledForward(rt: Runtime, shape: ForwardShape): Promise<Executable> {
-    const key = `forward:${this.dir}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
+  /**
+   * The compiled forward pass for a shape (outputs `logits` and `present.{i}.k|v`); with `adapter`,
+   * its hook wraps the linear layers and its key tells the compile cache which graph that is.
+   */
+  compiledForward(rt: Runtime, shape: ForwardShape, adapter?: Pick<ForwardAdapter, 'key' | 'hook'>): Promise<Executable> {
+    const plain = `forward:${this.dir}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
+    const key = adapter ? `${plain}:${adapter.key}` : plain;
     return rt.compileCached(key, () => {
-      const { g, logits, present } = this.buildForward(shape);
+      const { g, logits, present } = this.buildForward(shape, adapter?.hook);
       const outputs: Record<string, Tensor> = { logits };
       present.forEach((kv, i) => {
         outputs[`present.${i}.k`] = kv.k;
