@@ -39,19 +39,26 @@ export function loraScale(c: LoraConfig): number {
   return c.useRslora ? c.loraAlpha / Math.sqrt(c.r) : c.loraAlpha / c.r;
 }
 
-/** adapter_config.json exactly as PEFT's LoraConfig.save_pretrained writes it (keys sorted). */
+/**
+ * adapter_config.json with the field set PEFT 0.21 writes (keys sorted as its save_pretrained
+ * does), minus `peft_version`, which names the PEFT release that wrote a file.
+ */
 export function toPeftConfigJson(c: LoraConfig, targetModules: string[] | string): Record<string, unknown> {
   const json: Record<string, unknown> = {
+    alora_invocation_tokens: null,
     alpha_pattern: {},
+    arrow_config: null,
     auto_mapping: null,
     base_model_name_or_path: c.baseModelNameOrPath,
     bias: c.bias,
     corda_config: null,
+    ensure_weight_tying: false,
     eva_config: null,
     exclude_modules: null,
     fan_in_fan_out: c.fanInFanOut,
     inference_mode: true,
     init_lora_weights: c.initLoraWeights,
+    kasa_config: null,
     layer_replication: null,
     layers_pattern: null,
     layers_to_transform: c.layersToTransform,
@@ -59,18 +66,25 @@ export function toPeftConfigJson(c: LoraConfig, targetModules: string[] | string
     lora_alpha: c.loraAlpha,
     lora_bias: false,
     lora_dropout: c.loraDropout,
+    lora_ga_config: null,
     megatron_config: null,
     megatron_core: 'megatron.core',
     modules_to_save: c.modulesToSave,
+    monteclora_config: null,
     peft_type: 'LORA',
+    qalora_group_size: 16,
     r: c.r,
     rank_pattern: {},
     revision: c.revision,
     target_modules: targetModules,
+    target_parameters: null,
     task_type: c.taskType,
     trainable_token_indices: null,
+    use_bdlora: null,
     use_dora: false,
+    use_qalora: false,
     use_rslora: c.useRslora,
+    velora_config: null,
   };
   return Object.fromEntries(Object.entries(json).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
@@ -80,6 +94,12 @@ export function fromPeftConfigJson(json: Record<string, unknown>, file: string):
   const fail = (why: string) => new TunaInputError(`${file}: ${why}`);
   if (json.peft_type !== 'LORA') throw fail(`peft_type is ${JSON.stringify(json.peft_type)}; only "LORA" adapters are supported`);
   if (json.use_dora) throw fail('use_dora is true; DoRA adapters are not supported');
+  for (const key of ['use_qalora', 'lora_bias', 'use_bdlora'] as const) {
+    if (json[key]) throw fail(`${key} is set; that LoRA variant is not supported`);
+  }
+  for (const key of ['target_parameters', 'trainable_token_indices', 'layer_replication'] as const) {
+    if (json[key] !== undefined && json[key] !== null) throw fail(`${key} is set; that PEFT feature is not supported`);
+  }
   for (const key of ['rank_pattern', 'alpha_pattern'] as const) {
     const v = json[key];
     if (v && typeof v === 'object' && Object.keys(v).length > 0) throw fail(`${key} is set; per-module ranks and alphas are not supported`);
