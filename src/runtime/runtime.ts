@@ -40,6 +40,8 @@ export interface RunOptions {
    * `output` goes to element offset `offsets[i]` of `resident` (e.g. new keys into a KV cache).
    */
   scatter?: { output: string; resident: string; offsets: Int32Array | number[]; chunk: number }[];
+  /** Feeds that name no input of this model are dropped instead of being an error (one feed set for several graphs). */
+  ignoreUnknown?: boolean;
   /** Move (not copy) fed arrays to the worker; they are unusable afterwards. */
   transfer?: boolean;
 }
@@ -176,8 +178,9 @@ export class Executable {
     }
     const known = new Set([...this.inputs.map((s) => s.name), ...this.model.unusedInputs]);
     const unknown = Object.keys(feeds).filter((n) => !known.has(n));
-    if (unknown.length > 0) {
-      throw new FeedError(`unknown inputs: ${unknown.join(', ')} (the model reads ${[...known].join(', ') || 'no inputs'})`);
+    if (unknown.length > 0 && !options.ignoreUnknown) {
+      const list = (names: string[]) => names.slice(0, 8).join(', ') + (names.length > 8 ? `, ... (${names.length} in all)` : '');
+      throw new FeedError(`unknown inputs: ${list(unknown)} (the model reads ${list([...known]) || 'no inputs'})`);
     }
     const fetch = options.fetch ?? this.outputs.map((o) => o.name);
     const keep = options.keep ?? {};

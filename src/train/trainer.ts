@@ -167,7 +167,7 @@ export async function train(
       const { ids, mask, targets } = collate(evalSet, batch, pad);
       const exe = await micro({ batch: batch.rows.length, length: batch.length }, false, true);
       const extra = target.extraFeeds?.({ batch: batch.rows.length, length: batch.length }, null) ?? {};
-      const out = await exe.run({ ...baseFeeds, ...model.batchFeeds({ ids, attentionMask: mask }), ...extra, targets }, { fetch: ['loss_sum', 'token_count'] });
+      const out = await exe.run({ ...baseFeeds, ...model.batchFeeds({ ids, attentionMask: mask }), ...extra, targets }, { fetch: ['loss_sum', 'token_count'], ignoreUnknown: true });
       sum += out.loss_sum!.data[0] as number;
       count += out.token_count!.data[0] as number;
     }
@@ -238,7 +238,7 @@ export async function train(
         targets: c.targets,
         loss_scale: new Float32Array([groupTokens > 0 ? 1 / groupTokens : 0]),
       };
-      const out = await exe.run(feeds, { fetch: ['loss_sum', 'token_count'], keep: accKeep });
+      const out = await exe.run(feeds, { fetch: ['loss_sum', 'token_count'], keep: accKeep, ignoreUnknown: true });
       lossSum += out.loss_sum!.data[0] as number;
       tokenCount += out.token_count!.data[0] as number;
       seen += c.mask.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0);
@@ -258,7 +258,7 @@ export async function train(
       bias_correction1: new Float32Array([1 - options.beta1 ** t]),
       bias_correction2: new Float32Array([1 - options.beta2 ** t]),
       max_grad_norm: new Float32Array([options.maxGradNorm > 0 ? options.maxGradNorm : Infinity]),
-    }, { fetch: ['grad_norm'], keep: updateKeep });
+    }, { fetch: ['grad_norm'], keep: updateKeep, ignoreUnknown: true });
     state.step = t;
     lastLoss = loss;
     const gradNorm = up.grad_norm!.data[0] as number;
