@@ -2,5 +2,6 @@
 import type { z } from 'zod';
 import type { CommandSpec } from '../command.js';
 import { quickstart } from './quickstart.js';
+import { trainCommand } from './train.js';
 
-export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart] as unknown as CommandSpec<z.ZodObject>[];
+export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart, trainCommand] as unknown as CommandSpec<z.ZodObject>[];

@@ -1,0 +1,74 @@
+// Training data for a run: a folder written by `tuna prepare` (train.jsonl, test.jsonl with
+// input_ids and labels), or a raw dataset file prepared on the fly with the default template.
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { TunaInputError } from '../errors.js';
+import type { TrainExample } from './batching.js';
+
+export interface TrainingData {
+  train: TrainExample[];
+  test: TrainExample[];
+}
+
+export interface LoadDataOptions {
+  modelDir: string;
+  maxLength: number;
+  template?: string;
+  testSize: number;
+  seed: number;
+  log: (line: string) => void;
+}
+
+/** Reads input_ids/labels records from a prepared JSONL file, naming the line of a bad record. */
+export async function readPreparedJsonl(file: string): Promise<TrainExample[]> {
+  const out: TrainExample[] = [];
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let n = 0;
+  for await (const line of lines) {
+    n++;
+    if (line.trim() === '') continue;
+    let rec: { input_ids?: unknown; labels?: unknown };
+    try {
+      rec = JSON.parse(line);
+    } catch (e) {
+      throw new TunaInputError(`${file}:${n}: not valid JSON (${(e as Error).message})`);
+    }
+    const ids = rec.input_ids;
+    const labels = rec.labels;
+    if (!Array.isArray(ids) || !ids.every(Number.isInteger)) throw new TunaInputError(`${file}:${n}: field "input_ids" must be a list of token ids; was the file written by tuna prepare?`);
+    if (!Array.isArray(labels) || labels.length !== ids.length) throw new TunaInputError(`${file}:${n}: field "labels" must be a list as long as "input_ids"`);
+    out.push({ inputIds: ids as number[], labels: labels as number[] });
+  }
+  return out;
+}
+
+async function isFolder(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isDirectory();
+  } catch {
+    throw new TunaInputError(`--data ${path}: no such file or folder`);
+  }
+}
+
+export async function loadTrainingData(path: string, options: LoadDataOptions): Promise<TrainingData> {
+  if (await isFolder(path)) {
+    const trainFile = join(path, 'train.jsonl');
+    try {
+      await stat(trainFile);
+    } catch {
+      throw new TunaInputError(`--data ${path}: the folder has no train.jsonl; make it with \`tuna prepare\` or pass a dataset file`);
+    }
+    const train = await readPreparedJsonl(trainFile);
+    const test = await readPreparedJsonl(join(path, 'test.jsonl')).catch(() => []);
+    return { train, test };
+  }
+  const { prepareInMemory } = await import('../data/prepare.js');
+  options.log(`preparing ${path} with the ${options.template ?? 'default'} template`);
+  const prepared = await prepareInMemory(path, {
+    model: options.modelDir, template: options.template, maxLength: options.maxLength, testSize: options.testSize, seed: options.seed,
+  });
+  const convert = (rows: { input_ids: number[]; labels: number[] }[]) => rows.map((r) => ({ inputIds: r.input_ids, labels: r.labels }));
+  return { train: convert(prepared.train), test: convert(prepared.test) };
+}

@@ -1,0 +1,130 @@
+// One fine-tuning run from options to a finished run folder: adapter/ (LoRA) or model/ (full),
+// metrics.jsonl, config.yaml with the resolved options, and loss.svg.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { saveAdapter } from '../adapters/lora/adapter-files.js';
+import { LoraModel } from '../adapters/lora/lora-model.js';
+import { resolveModel } from '../io/hub.js';
+import { CausalLM } from '../models/model.js';
+import { saveModelFolder } from '../models/save.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { TrainExample } from './batching.js';
+import { loadTrainingData } from './data.js';
+import { fullTarget, loraTarget } from './targets.js';
+import { train, type StepMetrics, type TrainResult } from './trainer.js';
+import type { ScheduleKind } from './schedule.js';
+
+export interface FineTuneOptions {
+  model: string;
+  data: string;
+  method: 'lora' | 'full';
+  out: string;
+  epochs: number;
+  maxSteps?: number;
+  lr?: number;
+  batchSize: number;
+  gradAccum: number;
+  maxLength: number;
+  loraR: number;
+  loraAlpha: number;
+  loraDropout: number;
+  targetModules?: string[];
+  warmup: number;
+  schedule: ScheduleKind;
+  weightDecay: number;
+  maxGradNorm: number;
+  evalEvery?: number;
+  saveEvery?: number;
+  keepCheckpoints: number;
+  seed: number;
+  resume?: string;
+  template?: string;
+  testSize: number;
+}
+
+export interface FineTuneHooks {
+  onLog?: (line: string) => void;
+  onStep?: (m: StepMetrics) => void;
+  onEval?: (m: { step: number; evalLoss: number }) => void;
+  signal?: AbortSignal;
+}
+
+export interface FineTuneResult extends TrainResult {
+  runDir: string;
+  /** adapter/ or model/ inside the run folder. */
+  outputDir: string;
+  trainExamples: number;
+  evalExamples: number;
+  trainableLine: string;
+}
+
+export const DEFAULT_LR = { lora: 2e-4, full: 2e-5 } as const;
+
+export async function fineTune(rt: Runtime, options: FineTuneOptions, hooks: FineTuneHooks = {}): Promise<FineTuneResult> {
+  const log = hooks.onLog ?? (() => {});
+  const modelDir = await resolveModel(options.model);
+  const model = await CausalLM.load(modelDir);
+  const data = await loadTrainingData(options.data, { modelDir, maxLength: options.maxLength, template: options.template, testSize: options.testSize, seed: options.seed, log });
+  const truncate = (examples: TrainExample[]) => examples.map((e) => (e.inputIds.length <= options.maxLength ? e : {
+    inputIds: e.inputIds.slice(0, options.maxLength), labels: e.labels.slice(0, options.maxLength),
+  }));
+  const trainSet = truncate(data.train);
+  const evalSet = truncate(data.test);
+  const lr = options.lr ?? DEFAULT_LR[options.method];
+  let target;
+  let lora: LoraModel | null = null;
+  if (options.method === 'lora') {
+    lora = new LoraModel(model, {
+      r: options.loraR, loraAlpha: options.loraAlpha, loraDropout: options.loraDropout,
+      targetModules: options.targetModules?.length === 1 && options.targetModules[0] === 'all-linear' ? 'all-linear' : options.targetModules ?? null,
+      baseModelNameOrPath: options.model,
+    }, options.seed);
+    target = loraTarget(lora, `lora:${options.out}`);
+  } else {
+    target = fullTarget(model);
+  }
+  const trainableLine = lora ? lora.trainableParametersLine() : fullLine(model);
+  log(trainableLine);
+  log(`training on ${trainSet.length} examples, evaluating on ${evalSet.length}`);
+  const warmup = options.warmup < 1 ? { warmupRatio: options.warmup } : { warmupSteps: options.warmup };
+  await mkdir(options.out, { recursive: true });
+  await writeFile(join(options.out, 'config.yaml'), stringify({ ...options, lr, modelPath: modelDir }));
+  const result = await train(rt, target, trainSet, evalSet, {
+    outDir: options.out, epochs: options.epochs, maxSteps: options.maxSteps, lr, batchSize: options.batchSize, gradAccum: options.gradAccum,
+    schedule: options.schedule, ...warmup, weightDecay: options.weightDecay, maxGradNorm: options.maxGradNorm,
+    beta1: 0.9, beta2: 0.999, eps: 1e-8, evalEvery: options.evalEvery, saveEvery: options.saveEvery, keepCheckpoints: options.keepCheckpoints,
+    seed: options.seed, resume: options.resume, signal: hooks.signal, onStep: hooks.onStep, onEval: hooks.onEval, onLog: log,
+  });
+  let outputDir: string;
+  if (lora) {
+    for (const [module, t] of lora.adapters) {
+      t.a.set(result.trained.get(`${module}.lora_A.weight`)!);
+      t.b.set(result.trained.get(`${module}.lora_B.weight`)!);
+    }
+    const extra = new Map([...result.trained].filter(([name]) => lora!.extraTrainable.includes(name)));
+    outputDir = join(options.out, 'adapter');
+    await saveAdapter(lora, outputDir, extra);
+  } else {
+    outputDir = join(options.out, 'model');
+    await saveModelFolder(model, result.trained, outputDir);
+  }
+  await writeLossChart(options.out);
+  return { ...result, runDir: options.out, outputDir, trainExamples: trainSet.length, evalExamples: evalSet.length, trainableLine };
+}
+
+function fullLine(model: CausalLM): string {
+  let n = 0;
+  for (const s of model.shapes.values()) n += s.reduce((a, b) => a * b, 1);
+  return `trainable params: ${n.toLocaleString('en-US')} || all params: ${n.toLocaleString('en-US')} || trainable%: 100.0000`;
+}
+
+/** loss.svg from metrics.jsonl, when the chart module is available. */
+async function writeLossChart(runDir: string): Promise<void> {
+  const text = await readFile(join(runDir, 'metrics.jsonl'), 'utf8').catch(() => '');
+  const points = text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step: number; loss?: number; eval_loss?: number });
+  if (points.length === 0) return;
+  const { lossCurveSvg } = await import('../eval/loss-chart.js');
+  await writeFile(join(runDir, 'loss.svg'), lossCurveSvg(points as never));
+}
+
