@@ -102,6 +102,7 @@ function toCommander<S extends z.ZodObject>(spec: CommandSpec<S>, run: (raw: Rec
     for (const [k, v] of Object.entries(opts)) {
       // Options left at their default do not override the config file.
       if (command.getOptionValueSource(k) === 'default') continue;
+      if (k === 'config' || (k === 'json' && spec.json)) continue; // passed apart, as __config and __json
       values[k] = v;
     }
     await run({ ...values, __config: opts.config, __json: Boolean(opts.json) });

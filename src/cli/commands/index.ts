@@ -1,7 +1,9 @@
 // Every command, in the order `tuna --help` lists them.
 import type { z } from 'zod';
 import type { CommandSpec } from '../command.js';
+import { generateCommand } from './generate.js';
+import { initModelCommand } from './init-model.js';
 import { quickstart } from './quickstart.js';
 import { trainCommand } from './train.js';
 
-export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart, trainCommand] as unknown as CommandSpec<z.ZodObject>[];
+export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart, trainCommand, initModelCommand, generateCommand] as unknown as CommandSpec<z.ZodObject>[];
