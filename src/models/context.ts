@@ -3,6 +3,7 @@
 import { GraphError, type Graph } from '../graph/graph.js';
 import type { Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
+import { dequantizeNf4Graph, nf4GraphInputs, type Nf4Layout } from '../adapters/nf4/dequantize-graph.js';
 import { conv1d, linear } from '../nn/linear.js';
 import type { LayerContext } from './types.js';
 
@@ -14,8 +15,24 @@ export interface GraphContext extends LayerContext {
   readonly params: Map<string, Tensor>;
 }
 
-export function graphContext(g: Graph, shapes: Map<string, Shape>, hook?: LinearHook): GraphContext {
+/**
+ * `quantized` maps weight keys stored as NF4 codes to their layout: such a weight is dequantized
+ * in the graph just before its layer runs, and again in the backward pass (rematerialised)
+ * instead of being kept alive in float32 between the two.
+ */
+export function graphContext(g: Graph, shapes: Map<string, Shape>, hook?: LinearHook, quantized?: Map<string, Nf4Layout>): GraphContext {
   const params = new Map<string, Tensor>();
+  const quantizedWeight = (key: string, x: Tensor, transpose: boolean): Tensor => {
+    const layout = quantized!.get(key)!;
+    const inputs = nf4GraphInputs(g, key, layout);
+    const build = (after: Tensor) => {
+      const w = dequantizeNf4Graph(g, inputs, layout, after);
+      return transpose ? g.transposeLast(w) : w;
+    };
+    const w = build(x);
+    w.rematerialize = build;
+    return w;
+  };
   const ctx: GraphContext = {
     g,
     params,
@@ -31,9 +48,16 @@ export function graphContext(g: Graph, shapes: Map<string, Shape>, hook?: Linear
       return t;
     },
     linear(module, x, layout = 'linear') {
-      const weight = ctx.param(`${module}.weight`);
+      const key = `${module}.weight`;
       const bias = shapes.has(`${module}.bias`) ? ctx.param(`${module}.bias`) : null;
-      const base = layout === 'conv1d' ? conv1d(g, x, weight, bias) : linear(g, x, weight, bias);
+      let base: Tensor;
+      if (quantized?.has(key)) {
+        const y = g.matMul(x, quantizedWeight(key, x, layout !== 'conv1d'));
+        base = bias ? g.add(y, bias) : y;
+      } else {
+        const weight = ctx.param(key);
+        base = layout === 'conv1d' ? conv1d(g, x, weight, bias) : linear(g, x, weight, bias);
+      }
       return hook ? hook(module, x, base, ctx) : base;
     },
   };

@@ -3,6 +3,10 @@
 import { Graph } from '../graph/graph.js';
 import type { Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
+import { dequantizeNf4 } from '../adapters/nf4/dequantize-nf4.js';
+import { nf4Feeds, nf4Layout } from '../adapters/nf4/dequantize-graph.js';
+import type { Nf4Tensor } from '../adapters/nf4/nf4-tensor.js';
+import { quantizeNf4 } from '../adapters/nf4/quantize-nf4.js';
 import { readHfConfig, type HfModelConfig } from '../io/hf-config.js';
 import { openModelWeights } from '../io/safetensors.js';
 import { Resident, type Executable, type Feed, type Runtime } from '../runtime/runtime.js';
@@ -10,7 +14,7 @@ import { graphContext, type LinearHook } from './context.js';
 import { layoutInputs, ropeInputs, type BatchLayout } from './inputs.js';
 import { architectureFor } from './registry.js';
 import type { Architecture, ForwardInputs } from './types.js';
-import { readWeights } from './weights.js';
+import { readQuantizedLayers, readWeights } from './weights.js';
 
 export interface ForwardShape {
   batch: number;
@@ -36,24 +40,54 @@ export interface ForwardAdapter {
   feeds: Record<string, Feed>;
 }
 
+let nextInstance = 1;
+
 export class CausalLM {
   readonly arch: Architecture;
+  /** Prefix of this model's resident tensors in a runtime (unique per loaded instance). */
+  readonly residentPrefix = `model${nextInstance++}`;
   readonly shapes: Map<string, Shape>;
+  /** Linear weights held as NF4 codes (QLoRA), by weight key. */
+  readonly quantized = new Map<string, Nf4Tensor>();
   private residents: Map<string, Resident> | null = null;
   private weights: Map<string, Float32Array> | null;
 
-  private constructor(readonly dir: string, readonly config: HfModelConfig, weights: Map<string, Float32Array>) {
+  private constructor(readonly dir: string, readonly config: HfModelConfig, weights: Map<string, Float32Array>, quantized?: Map<string, Nf4Tensor>) {
     this.arch = architectureFor(config);
     this.shapes = this.arch.parameters(config);
     this.weights = weights;
+    for (const [k, v] of quantized ?? []) this.quantized.set(k, v);
   }
 
-  /** Loads config.json and the safetensors weights of a model folder. */
+  /** Loads config.json and the safetensors weights of a model folder (float, or bitsandbytes 4-bit layers). */
   static async load(dir: string): Promise<CausalLM> {
     const config = await readHfConfig(dir);
     const arch = architectureFor(config);
     const source = await openModelWeights(dir);
-    return new CausalLM(dir, config, await readWeights(source, arch.parameters(config), dir));
+    const expected = arch.parameters(config);
+    const quantized = await readQuantizedLayers(source, dir);
+    for (const key of quantized.keys()) expected.delete(key);
+    return new CausalLM(dir, config, await readWeights(source, expected, dir), quantized);
+  }
+
+  /** Whether some weights are stored in 4 bits. */
+  get isQuantized(): boolean {
+    return this.quantized.size > 0;
+  }
+
+  /**
+   * Stores every linear layer's weight as NF4 codes (bitsandbytes' algorithm), dropping the
+   * float32 copy; embeddings, norms and the output head stay in float32 as in the QLoRA recipe.
+   */
+  quantizeLinearWeights(options: { blocksize?: number; doubleQuant?: boolean } = {}): void {
+    const weights = this.hostWeights();
+    for (const module of this.arch.linearModules(this.config)) {
+      const key = `${module}.weight`;
+      const w = weights.get(key);
+      if (!w) continue;
+      this.quantized.set(key, quantizeNf4(w, this.shapes.get(key)!, { blocksize: options.blocksize ?? 64, doubleQuant: options.doubleQuant ?? true }));
+      weights.delete(key);
+    }
   }
 
   static fromWeights(dir: string, config: HfModelConfig, weights: Map<string, Float32Array>): CausalLM {
@@ -66,10 +100,17 @@ export class CausalLM {
   get vocabSize(): number { return this.config.vocabSize; }
   get rotaryDim(): number { return this.arch.rotaryDim(this.config); }
 
-  /** Host copies of the weights (until they are moved into a runtime). */
+  /** Host copies of the float weights (until they are moved into a runtime); quantized ones are not included. */
   hostWeights(): Map<string, Float32Array> {
     if (!this.weights) throw new Error('the weights were moved into the runtime');
     return this.weights;
+  }
+
+  /** Every weight in float32, dequantizing 4-bit layers (for merging and saving). */
+  floatWeights(): Map<string, Float32Array> {
+    const out = new Map(this.hostWeights());
+    for (const [key, q] of this.quantized) out.set(key, dequantizeNf4(q));
+    return out;
   }
 
   /** Moves the weights into the runtime's worker once; later forward passes feed them by handle. */
@@ -77,7 +118,10 @@ export class CausalLM {
     if (this.residents) return this.residents;
     const residents = new Map<string, Resident>();
     for (const [name, data] of this.hostWeights()) {
-      residents.set(name, await rt.upload(`${this.dir}#${name}`, { data, shape: this.shapes.get(name)!, dtype: 'float32' }, { transfer: true }));
+      residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, { data, shape: this.shapes.get(name)!, dtype: 'float32' }, { transfer: true }));
+    }
+    for (const [key, q] of this.quantized) {
+      for (const [name, t] of Object.entries(nf4Feeds(key, q))) residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, t));
     }
     this.weights = null;
     this.residents = residents;
@@ -88,7 +132,8 @@ export class CausalLM {
   buildForward(shape: ForwardShape, hook?: LinearHook) {
     const { batch: b, length: t, pastLength: p } = shape;
     const g = new Graph();
-    const ctx = graphContext(g, this.shapes, hook);
+    const layouts = new Map([...this.quantized].map(([k, q]) => [k, nf4Layout(q)]));
+    const ctx = graphContext(g, this.shapes, hook, layouts.size > 0 ? layouts : undefined);
     const r = this.rotaryDim;
     const inputs: ForwardInputs = {
       inputIds: g.input('input_ids', [b, t], 'int64'),

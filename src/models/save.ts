@@ -18,7 +18,9 @@ export async function saveModelFolder(
     tensors[name] = { dtype: 'F32', shape, data };
   }
   await writeFolderAtomically(dir, async (tmp) => {
-    await writeFile(join(tmp, 'config.json'), `${JSON.stringify({ ...model.config.raw, torch_dtype: 'float32' }, null, 2)}\n`);
+    // A merged or dequantized model is plain float32: no quantization_config.
+    const { quantization_config: _dropped, ...config } = model.config.raw;
+    await writeFile(join(tmp, 'config.json'), `${JSON.stringify({ ...config, torch_dtype: 'float32' }, null, 2)}\n`);
     await writeShardedSafetensors(tmp, tensors, { maxShardBytes: options.maxShardBytes ?? 2 * 1024 ** 3 });
     for (const name of await readdir(model.dir).catch(() => [] as string[])) {
       if (COPIED.test(name)) await copyFile(join(model.dir, name), join(tmp, name));

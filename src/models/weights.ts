@@ -2,6 +2,8 @@
 // expected shape; buffers transformers does not load (rotary inv_freq, GPT-2 attention masks) are skipped.
 import { TunaInputError } from '../errors.js';
 import { formatShape, sameShape, type Shape } from '../graph/shape.js';
+import { fromBitsandbytesTensors } from '../adapters/nf4/bitsandbytes-tensors.js';
+import type { Nf4Tensor } from '../adapters/nf4/nf4-tensor.js';
 import type { TensorSource } from '../io/safetensors.js';
 
 export async function readWeights(
@@ -19,4 +21,23 @@ export async function readWeights(
     weights.set(name, await source.readFloat32(name));
   }
   return weights;
+}
+
+const QUANT_STATE = '.weight.quant_state.bitsandbytes__nf4';
+
+/** bitsandbytes 4-bit layers of a checkpoint (keys `<module>.weight` + its quant state), by weight key. */
+export async function readQuantizedLayers(source: TensorSource, where: string): Promise<Map<string, Nf4Tensor>> {
+  const out = new Map<string, Nf4Tensor>();
+  for (const info of source.tensors) {
+    if (!info.name.endsWith(QUANT_STATE)) continue;
+    const module = info.name.slice(0, -QUANT_STATE.length);
+    const record: Record<string, { dtype: string; shape: readonly number[]; data: ArrayBufferView }> = {};
+    for (const t of source.tensors) {
+      if (t.name === `${module}.weight` || t.name.startsWith(`${module}.weight.`)) {
+        record[t.name] = { dtype: t.dtype, shape: t.shape, data: await source.read(t.name) };
+      }
+    }
+    out.set(`${module}.weight`, fromBitsandbytesTensors(module, record, where));
+  }
+  return out;
 }

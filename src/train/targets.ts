@@ -52,6 +52,6 @@ export function fullTarget(model: CausalLM): TrainingTarget {
     model,
     trainables,
     initial: () => new Map(),
-    residentName: (name) => `${model.dir}#${name}`,
+    residentName: (name) => `${model.residentPrefix}#${name}`,
   };
 }

@@ -101,7 +101,7 @@ describe('trainer', () => {
 /** Base weights with each adapter merged (W + s B A): greedy decoding through the plain model. */
 async function mergedWeights(rt: Runtime, model: CausalLM, lora: LoraModel): Promise<Map<string, Float32Array>> {
   const out = new Map<string, Float32Array>();
-  for (const [name] of model.shapes) out.set(name, (await rt.download(`${model.dir}#${name}`)).data as Float32Array);
+  for (const [name] of model.shapes) out.set(name, (await rt.download(`${model.residentPrefix}#${name}`)).data as Float32Array);
   for (const [module, t] of lora.adapters) {
     const w = out.get(`${module}.weight`)!;
     const r = lora.config.r;

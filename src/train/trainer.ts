@@ -141,15 +141,20 @@ export async function train(
     baseFeeds[accName(t.name)] = resident.get(accName(t.name))!;
   }
 
-  const micro = (shape: { batch: number; length: number }, accumulate: boolean, forwardOnly = false): Promise<Executable> =>
-    rt.compileCached(`train:${model.dir}:${shape.batch}x${shape.length}:${accumulate}:${forwardOnly}:${trainables.length}:${target.hook ? 'hook' : ''}`, () => {
+  // Graphs of this run, by shape; identical models across runs share one session (the runtime dedups by bytes).
+  const compiled = new Map<string, Promise<Executable>>();
+  const micro = (shape: { batch: number; length: number }, accumulate: boolean, forwardOnly = false): Promise<Executable> => {
+    const key = `${shape.batch}x${shape.length}:${accumulate}:${forwardOnly}`;
+    let exe = compiled.get(key);
+    if (!exe) {
       const { graph, outputs } = buildMicroStep(model, shape, trainables, { hook: target.hook, accumulate, forwardOnly });
-      return { graph, outputs };
-    });
-  const update = rt.compileCached(`update:${model.dir}:${trainables.map((t) => t.name).join(',')}`, () => {
-    const { graph, outputs } = buildUpdate(trainables, { beta1: options.beta1, beta2: options.beta2, eps: options.eps, weightDecay: options.weightDecay });
-    return { graph, outputs };
-  });
+      exe = rt.compile(graph, outputs);
+      compiled.set(key, exe);
+    }
+    return exe;
+  };
+  const updateGraph = buildUpdate(trainables, { beta1: options.beta1, beta2: options.beta2, eps: options.eps, weightDecay: options.weightDecay });
+  const update = rt.compile(updateGraph.graph, updateGraph.outputs);
   const accKeep = Object.fromEntries(trainables.map((t) => [`acc_out.${t.name}`, `${target.residentName(t.name)}#acc`]));
   const updateKeep: Record<string, string> = {};
   for (const t of trainables) {
