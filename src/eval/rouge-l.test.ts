@@ -33,22 +33,6 @@ describe('rougeL against rouge-score\'s own tests', () => {
     assert.equal(lcsLength([1, 2, 3, 4, 5], [2, 5, 3, 4]), 3);
     assert.equal(lcsLength([1, 2, 3, 4, 5], [8, 9]), 0);
   });
-
-  // testRougeLAgainstRouge155: the first two lines of rouge/testdata/{target,prediction}.txt
-  // (random strings, Apache-2.0), scored by the Perl ROUGE-1.5.5 to 5 places.
-  const targets = [
-    "ZfbCUIUuePaiLVUlCaUXxkpu XPeWing tUHfPMuZ',-Xd Y BrUgVJing M-HV.-DgdDaY.rFDJCRing Ht-LM EKBDXkME,yz'RBr q'wtion wIojNbN wL,b .a-'XdQggyFl jB-RPP'iyOIcUxer tKM L\n",
-    "KsJdPByEtAor fE-Qg Dpdbring cw-WeFyu vC MoBL Xdn g wkvcEiGvKtion BDFhrpMtion psing sbKao Q m qiing LMmer HqqLFXe,XPY,J XsurkMer ,ed nB'wH'bWVHjWFEing tQ.saefZwJtKrTlixYpMMsJing UCAPwNHeYVjDing c T BUySKtion gMPfJpwGw p'NvxAoping eu pBwMBKV'I DNxqelhu,PHPxDEq,mtion SN\n",
-  ];
-  const predictions = [
-    "rFDJCRtion Ht-LM EKtDXkME,yz'RBr q'wer wrojNbN wL,b .a-'XdQggyFl jB-RPP'iyOIcUxi\n",
-    'n cw-WeFyu vC MoBL Xdn g wkvcEiGvKtion BDFhrpMer pstion sbKao Q m qier LMmed HqqLFXe,XPY,J XsurkMeo ,ed nB\'wH\'bWVHjWFEer tQ.saefZwJtKrTlixYpMMNJtion UCAPwNHeYVjD\n',
-  ];
-
-  it('testRougeLAgainstRouge155', () => {
-    assertScore(rougeL(predictions[0]!, targets[0]!), 0.6875, 0.40741, 0.51163, 5);
-    assertScore(rougeL(predictions[1]!, targets[1]!), 0.65385, 0.40476, 0.5, 5);
-  });
 });
 
 describe('rougeTokens (rouge-score tokenize without a stemmer)', () => {

@@ -18,7 +18,7 @@ import type { ScheduleKind } from './schedule.js';
 export interface FineTuneOptions {
   model: string;
   data: string;
-  method: 'lora' | 'full';
+  method: 'lora' | 'qlora' | 'full';
   out: string;
   epochs: number;
   maxSteps?: number;
@@ -41,6 +41,9 @@ export interface FineTuneOptions {
   resume?: string;
   template?: string;
   testSize: number;
+  /** QLoRA: NF4 block size and double quantization of the block scales. */
+  quantBlocksize: number;
+  doubleQuant: boolean;
 }
 
 export interface FineTuneHooks {
@@ -59,7 +62,7 @@ export interface FineTuneResult extends TrainResult {
   trainableLine: string;
 }
 
-export const DEFAULT_LR = { lora: 2e-4, full: 2e-5 } as const;
+export const DEFAULT_LR = { lora: 2e-4, qlora: 2e-4, full: 2e-5 } as const;
 
 export async function fineTune(rt: Runtime, options: FineTuneOptions, hooks: FineTuneHooks = {}): Promise<FineTuneResult> {
   const log = hooks.onLog ?? (() => {});
@@ -74,10 +77,16 @@ export async function fineTune(rt: Runtime, options: FineTuneOptions, hooks: Fin
   const lr = options.lr ?? DEFAULT_LR[options.method];
   let target;
   let lora: LoraModel | null = null;
-  if (options.method === 'lora') {
+  if (options.method === 'lora' || options.method === 'qlora') {
+    const qlora = options.method === 'qlora';
+    if (qlora && !model.isQuantized) {
+      model.quantizeLinearWeights({ blocksize: options.quantBlocksize, doubleQuant: options.doubleQuant });
+      log(`quantized ${model.quantized.size} linear layers to NF4 (block size ${options.quantBlocksize}${options.doubleQuant ? ', double quantization' : ''})`);
+    }
+    const targets = options.targetModules ?? (qlora ? ['all-linear'] : undefined);
     lora = new LoraModel(model, {
       r: options.loraR, loraAlpha: options.loraAlpha, loraDropout: options.loraDropout,
-      targetModules: options.targetModules?.length === 1 && options.targetModules[0] === 'all-linear' ? 'all-linear' : options.targetModules ?? null,
+      targetModules: targets?.length === 1 && targets[0] === 'all-linear' ? 'all-linear' : targets ?? null,
       baseModelNameOrPath: options.model,
     }, options.seed);
     target = loraTarget(lora, `lora:${options.out}`);
@@ -125,6 +134,6 @@ async function writeLossChart(runDir: string): Promise<void> {
   const points = text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step: number; loss?: number; eval_loss?: number });
   if (points.length === 0) return;
   const { lossCurveSvg } = await import('../eval/loss-chart.js');
-  await writeFile(join(runDir, 'loss.svg'), lossCurveSvg(points as never));
+  await writeFile(join(runDir, 'loss.svg'), lossCurveSvg(points, { width: 720, height: 360, title: 'Training loss' }));
 }
 

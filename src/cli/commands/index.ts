@@ -6,5 +6,7 @@ import { initModelCommand } from './init-model.js';
 import { quickstart } from './quickstart.js';
 import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
+import { mergeCommand } from './merge.js';
+import { quantizeCommand } from './quantize.js';
 
-export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart, trainCommand, initModelCommand, generateCommand, serveCommand] as unknown as CommandSpec<z.ZodObject>[];
+export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart, initModelCommand, trainCommand, generateCommand, mergeCommand, quantizeCommand, serveCommand] as unknown as CommandSpec<z.ZodObject>[];

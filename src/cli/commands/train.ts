@@ -8,7 +8,7 @@ import { ProgressBar } from '../progress.js';
 const schema = z.object({
   model: z.string().describe('Model folder or Hugging Face Hub id'),
   data: z.string().describe('A folder made by `tuna prepare` (train.jsonl, test.jsonl) or a dataset file (prepared with the default template)'),
-  method: z.enum(['lora', 'full']).default('lora').describe('LoRA adapters on a frozen base, or every weight'),
+  method: z.enum(['lora', 'qlora', 'full']).default('lora').describe('LoRA adapters on a frozen base, LoRA on a 4-bit NF4 base (QLoRA), or every weight'),
   out: z.string().describe('Run folder: checkpoints, metrics.jsonl, config.yaml, loss.svg, and adapter/ or model/'),
   epochs: z.number().int().positive().default(3).describe('Passes over the training set'),
   maxSteps: z.number().int().positive().optional().describe('Stop after this many optimizer steps (overrides --epochs)'),
@@ -31,6 +31,8 @@ const schema = z.object({
   resume: z.string().optional().describe('Continue from "latest" or a checkpoint folder of this run'),
   template: z.string().optional().describe('Template when --data is a raw dataset file (qa, alpaca, chat, plain or a file)'),
   testSize: z.number().min(0).default(0.1).describe('Held-out fraction when --data is a raw dataset file'),
+  quantBlocksize: z.number().int().default(64).describe('QLoRA: NF4 block size (32 to 4096, a power of two)'),
+  doubleQuant: z.boolean().default(true).describe('QLoRA: quantize the block scales too (--no-double-quant turns it off)'),
 });
 
 export const trainCommand = defineCommand({
@@ -55,7 +57,7 @@ export const trainCommand = defineCommand({
       };
       if (ctx.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
       if (result.interrupted) ctx.log(`interrupted at step ${result.steps}; resume with --resume latest --out ${result.runDir}`);
-      ctx.log(`${options.method === 'lora' ? 'adapter' : 'model'} written to ${result.outputDir}`);
+      ctx.log(`${options.method === 'full' ? 'model' : 'adapter'} written to ${result.outputDir}`);
       return result.interrupted ? 130 : 0;
     } catch (error) {
       bar.done();
