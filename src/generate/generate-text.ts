@@ -1,7 +1,7 @@
 // Text in, streamed text out: encodes the prompt (plain or chat), decodes tokens as they arrive
 // without splitting characters, and ends at EOS, a stop string, the token budget or the context.
 import { TunaInputError } from '../errors.js';
-import type { CausalLM } from '../models/model.js';
+import type { CausalLM, ForwardAdapter } from '../models/model.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import { generateTokens } from './generator.js';
@@ -19,6 +19,8 @@ export interface GenerateTextOptions extends SamplingOptions {
   /** Called with each new piece of text as soon as it is complete. */
   onText?: (text: string) => void;
   signal?: AbortSignal;
+  /** A LoRA adapter's hook and feeds on the resident base weights (see generateTokens). */
+  adapter?: ForwardAdapter;
 }
 
 export interface GenerateTextResult {
@@ -52,6 +54,7 @@ export async function generateText(
     eosTokenIds: [...(options.eosTokenIds ?? tokenizer.eosTokenIds)],
     padTokenId: tokenizer.padTokenId ?? model.config.padTokenId ?? 0,
     signal: options.signal,
+    adapter: options.adapter,
     onToken: (_row, token) => {
       show(stops.push(decoder.push(token)));
       return stops.stopped;

@@ -5,4 +5,3 @@ export { uploadAdapter, type ServedAdapter } from './served-adapter.js';
 export { createApiServer, startServer, type RunningServer, type ServerOptions } from './server.js';
 export { ApiError } from './api-error.js';
 export { SerialQueue } from './serial-queue.js';
-export { StopMatcher } from './stop-sequences.js';

@@ -2,7 +2,7 @@
 // number of LoRA adapters on it, one generation at a time in arrival order.
 import { randomInt } from 'node:crypto';
 import { TunaInputError } from '../errors.js';
-import { generateTokens } from '../generate/generator.js';
+import { generateText } from '../generate/generate-text.js';
 import { CausalLM } from '../models/model.js';
 import { Runtime } from '../runtime/runtime.js';
 import { loadTokenizer } from '../tokenizer/load-tokenizer.js';
@@ -10,7 +10,6 @@ import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { ChatMessage, Engine, GenerationRequest, GenerationResult, ServedModel } from './engine.js';
 import { uploadAdapter, type ServedAdapter } from './served-adapter.js';
 import { SerialQueue } from './serial-queue.js';
-import { StopMatcher } from './stop-sequences.js';
 
 export interface ModelEngineOptions {
   /** The base model's folder. */
@@ -93,40 +92,18 @@ export class ModelEngine implements Engine {
   }
 
   private async run(request: GenerationRequest): Promise<GenerationResult> {
-    const stops = new StopMatcher(request.stop);
-    const decoder = this.tokenizer.createStreamDecoder({ skipSpecialTokens: true });
-    let text = '';
-    let stopped = false;
-    const emit = (piece: { text: string; stopped: boolean }) => {
-      stopped ||= piece.stopped;
-      if (piece.text === '') return;
-      text += piece.text;
-      request.onText?.(piece.text);
-    };
-    const eos = this.tokenizer.eosTokenIds;
-    const result = await generateTokens(this.rt, this.model, [request.promptTokens], {
+    const result = await generateText(this.rt, this.model, this.tokenizer, { ids: request.promptTokens }, {
       maxNewTokens: request.maxTokens,
       temperature: request.temperature,
       topP: request.topP,
       seed: request.seed ?? randomInt(2 ** 31),
-      eosTokenIds: [...eos],
-      padTokenId: this.tokenizer.padTokenId ?? eos[0] ?? 0,
+      stop: request.stop,
+      onText: request.onText,
       signal: request.signal,
       adapter: this.adapters.get(request.model)?.adapter,
-      onToken: (_row, token) => {
-        emit(stops.push(decoder.push(token)));
-        return stopped;
-      },
     });
     request.signal?.throwIfAborted();
-    if (!stopped) emit(stops.push(decoder.flush()));
-    if (!stopped) emit({ text: stops.flush(), stopped: false });
-    return {
-      text,
-      finishReason: stopped || result.finishReason[0] === 'stop' ? 'stop' : 'length',
-      promptTokens: request.promptTokens.length,
-      completionTokens: result.tokens[0]!.length,
-    };
+    return { text: result.text, finishReason: result.finishReason, promptTokens: result.promptTokens, completionTokens: result.completionTokens };
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@
 // spells the prompt back one character per step, through the same queue and stop handling.
 import type { ChatMessage, Engine, GenerationRequest, GenerationResult, ServedModel } from '../engine.js';
 import { SerialQueue } from '../serial-queue.js';
-import { StopMatcher } from '../stop-sequences.js';
+import { StopStringFilter } from '../../generate/stop-strings.js';
 
 export class FakeEngine implements Engine {
   readonly contextLength = 64;
@@ -31,10 +31,9 @@ export class FakeEngine implements Engine {
     return this.queue.run(async () => {
       this.started.push(request);
       const answer = `${request.model}>${String.fromCodePoint(...request.promptTokens)}`;
-      const stops = new StopMatcher(request.stop);
-      let text = '';
+      const stops = new StopStringFilter(request.stop);
+      const show = (text: string) => text && request.onText?.(text);
       let tokens = 0;
-      let stopped = false;
       for (const c of [...answer].slice(0, request.maxTokens)) {
         await new Promise((resolve) => setTimeout(resolve, this.stepMs));
         if (request.signal?.aborted) {
@@ -42,16 +41,12 @@ export class FakeEngine implements Engine {
           throw request.signal.reason;
         }
         tokens++;
-        const piece = stops.push(c);
-        text += piece.text;
-        if (piece.text) request.onText?.(piece.text);
-        if ((stopped = piece.stopped)) break;
+        show(stops.push(c));
+        if (stops.stopped) break;
       }
-      const rest = stops.flush();
-      text += rest;
-      if (rest) request.onText?.(rest);
-      const finishReason = stopped || tokens === [...answer].length ? 'stop' : 'length';
-      return { text, finishReason, promptTokens: request.promptTokens.length, completionTokens: tokens };
+      show(stops.flush());
+      const finishReason = stops.stopped || tokens === [...answer].length ? 'stop' : 'length';
+      return { text: stops.finalText, finishReason, promptTokens: request.promptTokens.length, completionTokens: tokens };
     }, request.signal);
   }
 
