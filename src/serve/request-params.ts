@@ -104,7 +104,9 @@ function messageText(content: unknown, where: string): string {
   if (Array.isArray(content)) {
     return content.map((part: unknown, i) => {
       const p = part as { type?: unknown; text?: unknown } | null;
-      if (p?.type !== 'text' || typeof p.text !== 'string') throw badRequest(`${where}[${i}]: only text parts are supported`, `${where}[${i}]`, 'invalid_value');
+      if (p?.type !== 'text' || typeof p.text !== 'string') {
+        throw badRequest(`${where}[${i}]: only text parts are supported`, `${where}[${i}]`, 'invalid_value');
+      }
       return p.text;
     }).join('');
   }

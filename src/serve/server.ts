@@ -102,7 +102,8 @@ export function createApiServer(engine: Engine, options: ServerOptions = {}): Se
       if (!handler) {
         const allow = Object.keys(route.methods).join(', ');
         record.error = `method ${req.method} not allowed`;
-        sendError(res, new ApiError(405, `Method ${req.method} is not allowed on ${path}; use ${allow}`, 'invalid_request_error', null, 'method_not_allowed'), { Allow: allow });
+        const message = `Method ${req.method} is not allowed on ${path}; use ${allow}`;
+        sendError(res, new ApiError(405, message, 'invalid_request_error', null, 'method_not_allowed'), { Allow: allow });
         return;
       }
       await handler(req, { engine, res, signal: controller.signal, record }, route.rest);

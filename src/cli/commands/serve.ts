@@ -22,7 +22,9 @@ export function parseAdapters(specs: string[]): Record<string, string> {
     const at = spec.indexOf('=');
     const name = spec.slice(0, at).trim();
     const dir = spec.slice(at + 1).trim();
-    if (at < 0 || name === '' || dir === '') throw new TunaInputError(`--adapter ${JSON.stringify(spec)}: expected NAME=DIR, e.g. --adapter support=runs/support/adapter`);
+    if (at < 0 || name === '' || dir === '') {
+      throw new TunaInputError(`--adapter ${JSON.stringify(spec)}: expected NAME=DIR, e.g. --adapter support=runs/support/adapter`);
+    }
     if (adapters[name] !== undefined) throw new TunaInputError(`--adapter: the name "${name}" is given twice; give each adapter its own name`);
     adapters[name] = dir;
   }
