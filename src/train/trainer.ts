@@ -41,6 +41,8 @@ export interface TrainOptions {
   onStep?: (m: StepMetrics) => void;
   onEval?: (m: { step: number; evalLoss: number }) => void;
   onLog?: (line: string) => void;
+  /** Benchmarks: skip the final checkpoint and the download of the trained tensors. */
+  noFinalSave?: boolean;
 }
 
 export interface StepMetrics {
@@ -291,8 +293,9 @@ export async function train(
       await appendFile(metricsPath, `${JSON.stringify({ step: state.step, eval_loss: round(lastEval) })}\n`);
     }
   }
-  await checkpoint();
   const trained = new Map<string, Float32Array>();
+  if (options.noFinalSave) return { steps: state.step, interrupted, finalLoss: lastLoss, evalLoss: lastEval, trained };
+  await checkpoint();
   for (const t of trainables) trained.set(t.name, (await rt.download(resident.get(t.name)!.name)).data as Float32Array);
   return { steps: state.step, interrupted, finalLoss: lastLoss, evalLoss: lastEval, trained };
 }

@@ -1,0 +1,48 @@
+// Random-weight models of published shapes for benchmarks (no download): SmolLM2-135M and
+// TinyLlama-1.1B. Weights are seeded uniform values of a realistic scale.
+import { parseHfConfig } from '../src/io/hf-config.js';
+import { CausalLM } from '../src/models/model.js';
+
+export const SHAPES = {
+  smollm2_135m: {
+    model_type: 'llama', hidden_size: 576, intermediate_size: 1536, num_hidden_layers: 30, num_attention_heads: 9,
+    num_key_value_heads: 3, vocab_size: 49152, tie_word_embeddings: true, rope_theta: 10000, rms_norm_eps: 1e-5,
+    max_position_embeddings: 2048, bos_token_id: 1, eos_token_id: 2,
+  },
+  tinyllama_1_1b: {
+    model_type: 'llama', hidden_size: 2048, intermediate_size: 5632, num_hidden_layers: 22, num_attention_heads: 32,
+    num_key_value_heads: 4, vocab_size: 32000, tie_word_embeddings: false, rope_theta: 10000, rms_norm_eps: 1e-5,
+    max_position_embeddings: 2048, bos_token_id: 1, eos_token_id: 2,
+  },
+} as const;
+
+export type ShapeName = keyof typeof SHAPES;
+
+export function randomModel(name: ShapeName, overrides: Record<string, unknown> = {}, seed = 1): CausalLM {
+  const config = parseHfConfig({ ...SHAPES[name], ...overrides }, `${name} (benchmark shape)`);
+  const probe = CausalLM.fromWeights(`bench:${name}`, config, new Map());
+  const weights = new Map<string, Float32Array>();
+  let s = seed >>> 0;
+  for (const [key, shape] of probe.shapes) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(n);
+    if (key.endsWith('norm.weight')) data.fill(1);
+    else {
+      const scale = 0.04;
+      for (let i = 0; i < n; i++) {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        data[i] = (s / 2 ** 32 - 0.5) * scale;
+      }
+    }
+    weights.set(key, data);
+  }
+  return CausalLM.fromWeights(`bench:${name}`, config, weights);
+}
+
+export function parameterCount(model: CausalLM): number {
+  let n = 0;
+  for (const s of model.shapes.values()) n += s.reduce((a, b) => a * b, 1);
+  return n;
+}
+
+export const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);

@@ -1,0 +1,91 @@
+// Training throughput and peak memory on a SmolLM2-135M-shaped model at batch 4 x 256: LoRA
+// (r=16, alpha=32, q_proj+v_proj) and full fine-tuning, next to the PyTorch peer in the same run.
+// Each mode runs in its own process so peak RSS is that mode's own.
+//   npm run bench:train -- [--mode both|lora|full] [--steps 3] [--warmup 1] [--layers 30]
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LoraModel } from '../src/adapters/lora/lora-model.js';
+import { Runtime } from '../src/runtime/runtime.js';
+import type { TrainExample } from '../src/train/batching.js';
+import { fullTarget, loraTarget } from '../src/train/targets.js';
+import { train } from '../src/train/trainer.js';
+import { peakRssMb, randomModel } from './model-shapes.js';
+import { flags, round, runPeer } from './peer.js';
+
+const opts = flags({ mode: 'both', batch: '4', seq: '256', steps: '3', warmup: '1', layers: '30', child: '' });
+const B = Number(opts.batch);
+const T = Number(opts.seq);
+
+/** Runs one mode in this process and prints its figures as JSON. */
+async function runMode(mode: 'lora' | 'full' | 'qlora') {
+  const model = randomModel('smollm2_135m', { num_hidden_layers: Number(opts.layers) });
+  if (mode === 'qlora') model.quantizeLinearWeights();
+  const rt = new Runtime();
+  const examples: TrainExample[] = [];
+  let s = 7;
+  for (let i = 0; i < B; i++) {
+    const ids = Array.from({ length: T }, () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) % 49152);
+    examples.push({ inputIds: ids, labels: ids });
+  }
+  const target = mode === 'full'
+    ? fullTarget(model)
+    : loraTarget(new LoraModel(model, { r: 16, loraAlpha: 32, targetModules: mode === 'qlora' ? 'all-linear' : ['q_proj', 'v_proj'] }), 'bench');
+  const stepSeconds: number[] = [];
+  const losses: number[] = [];
+  let last = performance.now();
+  const started = performance.now();
+  const outDir = await mkdtemp(join(tmpdir(), 'tuna-bench-'));
+  await train(rt, target, examples, [], {
+    outDir, epochs: 1, maxSteps: Number(opts.warmup) + Number(opts.steps), lr: mode === 'full' ? 1e-4 : 1e-3, batchSize: B, gradAccum: 1,
+    schedule: 'constant', weightDecay: 0, maxGradNorm: 0, beta1: 0.9, beta2: 0.999, eps: 1e-8, keepCheckpoints: 1, seed: 0, noFinalSave: true,
+    onStep: (m) => {
+      const now = performance.now();
+      stepSeconds.push((now - last) / 1000);
+      losses.push(m.loss);
+      last = now;
+    },
+  }).catch((e) => { throw e; });
+  await rt.close();
+  await rm(outDir, { recursive: true, force: true });
+  const timed = stepSeconds.slice(Number(opts.warmup)).sort((a, b) => a - b);
+  const median = timed[Math.floor(timed.length / 2)]!;
+  return {
+    mode, tokens_per_s: round((B * T) / median), step_s: round(median, 3), peak_rss_mb: peakRssMb(),
+    first_step_s: round(stepSeconds[0]!, 2), loss_first: round(losses[0]!, 4), loss_last: round(losses.at(-1)!, 4),
+    total_s: round((performance.now() - started) / 1000, 1),
+  };
+}
+
+if (opts.child) {
+  // Only the figures: the checkpoint the trainer writes at the end is not part of a step.
+  console.log(JSON.stringify(await runMode(opts.child as 'lora' | 'full' | 'qlora')));
+  process.exit(0);
+}
+
+const self = fileURLToPath(import.meta.url);
+const modes = opts.mode === 'both' ? ['lora', 'full'] : [opts.mode];
+const rows = [];
+for (const mode of modes) {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', self, ...process.argv.slice(2), '--child', mode], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const line = child.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (child.status !== 0 || !line) throw new Error(`bench ${mode} failed: ${child.stderr.slice(-2000)}`);
+  const tuna = JSON.parse(line);
+  const peerArgs = ['--mode', mode, '--batch', String(B), '--seq', String(T), '--steps', opts.steps, '--warmup', opts.warmup, '--layers', opts.layers];
+  const peer = runPeer<{ tokens_per_s: number; peak_rss_mb: number; step_s: number }>('torch_lora_bench.py', peerArgs);
+  const torch = peer.rows[0] ?? null;
+  const row = {
+    ...tuna,
+    torch_tokens_per_s: torch?.tokens_per_s ?? null,
+    torch_peak_rss_mb: torch?.peak_rss_mb ?? null,
+    speed_ratio: torch ? round(tuna.tokens_per_s / torch.tokens_per_s, 3) : null,
+    memory_ratio: torch ? round(tuna.peak_rss_mb / torch.peak_rss_mb, 3) : null,
+    peer_note: peer.ok ? undefined : peer.note,
+  };
+  console.log(`${mode}: ${tuna.tokens_per_s} tokens/s, peak ${tuna.peak_rss_mb} MB` +
+    (torch ? `; torch ${torch.tokens_per_s} tokens/s, peak ${torch.peak_rss_mb} MB -> ${row.speed_ratio}x speed, ${row.memory_ratio}x memory` : `; ${peer.note}`));
+  rows.push(row);
+}
+console.log(JSON.stringify({ bench: 'train', batch: B, seq: T, layers: Number(opts.layers), results: rows }));
