@@ -40,7 +40,8 @@ function isPresent(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
-function isNonEmptyObject(value: unknown): value is Record<string, unknown> {
+/** Whether detection counts a record: an object with at least one field set. */
+export function isNonEmptyObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).some(isPresent);
 }
 

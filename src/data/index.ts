@@ -1,4 +1,4 @@
-// The text-level data pipeline: load -> rename -> detect -> normalise -> split -> template -> write.
+// The data pipeline: load -> rename -> detect -> normalise -> split -> template -> tokenize -> pack -> write.
 export type { LoadOptions, LoadResult, LoadedRecord, PositionUnit, SkippedLine } from './records.js';
 export { describePosition } from './records.js';
 export { DATA_EXTENSIONS, loadRecords, positionUnit, readRecords } from './load-records.js';
@@ -36,3 +36,32 @@ export { writeJsonlAtomic } from './write-atomic.js';
 export type { Rows } from './write-atomic.js';
 export { writeOutputFiles } from './write-output-files.js';
 export type { OutputFile } from './write-output-files.js';
+export { LengthTally, tallyOf } from './length-tally.js';
+export { hashKey53 } from './key-hash.js';
+export { LINES_LISTED, LineCollector } from './warnings.js';
+export { scanDataset } from './scan-dataset.js';
+export type { DatasetScan, ScanHandlers } from './scan-dataset.js';
+export { DatasetInspector } from './dataset-inspector.js';
+export { addedSpecialTokens, segmentTokenizer } from './tokenize.js';
+export type { AddedSpecialTokens, SegmentTokenization, TokenizeOptions, TokenizerLike } from './tokenize.js';
+export { TokenInspector, sampleParts } from './token-inspector.js';
+export type { TokenInspectorOptions, TokenReport, TokenSample } from './token-inspector.js';
+export { DEFAULT_MAX_LENGTH, inspectFile } from './inspect-file.js';
+export type { InspectFileOptions } from './inspect-file.js';
+export { chatRendererOf, formatKind, readTemplateOption, resolveTemplate } from './template-choice.js';
+export type { TemplateOption } from './template-choice.js';
+export { TRUNCATION_POLICIES, checkMaxLength, fitToMaxLength, hasTrainedLabel, parseTruncationPolicy } from './max-length.js';
+export type { LengthOutcome, TruncationPolicy } from './max-length.js';
+export { packExamples, packingEfficiency } from './pack.js';
+export type { PackedRow } from './pack.js';
+export { toPackedRecord, toRecord } from './prepared-record.js';
+export type { PackedRecord, PreparedExample, PreparedRecord } from './prepared-record.js';
+export { DEFAULT_SEED, DEFAULT_TEST_SIZE, prepareDataset } from './prepare-dataset.js';
+export type { PrepareOptions, PreparedDataset } from './prepare-dataset.js';
+export type { LineCount, PrepareReport, SplitReport } from './prepare-report.js';
+export { loadModelTokenizer, prepareInMemory } from './prepare.js';
+export type { PrepareInMemoryOptions } from './prepare.js';
+export { PREPARED_FILES, writePreparedDataset } from './write-prepared.js';
+export { formatInspection, markSample } from './report-text.js';
+export type { TrainedMarker } from './report-text.js';
+export { formatPrepareMarkdown } from './prepare-markdown.js';

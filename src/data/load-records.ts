@@ -46,7 +46,8 @@ export async function* readRecords(file: string, options: LoadOptions = {}): Asy
   }
 }
 
-async function checkReadable(file: string): Promise<number> {
+/** The size of a data file in bytes; a missing or unreadable file is a TunaInputError. */
+export async function checkReadable(file: string): Promise<number> {
   try {
     const info = await stat(file);
     if (!info.isFile()) throw new TunaInputError(`${file}: is not a file.`);
@@ -59,14 +60,24 @@ async function checkReadable(file: string): Promise<number> {
   }
 }
 
+/** The error for a file that yielded no record. */
+export function noRecords(file: string, skipped: number): TunaInputError {
+  const why = skipped > 0 ? `all ${skipped} non-blank lines were malformed and skipped` : 'it holds no records';
+  return new TunaInputError(`${file}: no records to read (${why}).`);
+}
+
+/** Fails on an empty (0-byte) or unreadable file before any record is read. */
+export async function checkNotEmpty(file: string): Promise<void> {
+  if ((await checkReadable(file)) === 0) throw new TunaInputError(`${file}: the file is empty (0 bytes). Point to a file that holds records.`);
+}
+
 /**
  * Reads every record of a .jsonl, .json, .csv or .parquet file into memory.
  * An empty file, or one whose every line was skipped, is a TunaInputError.
  */
 export async function loadRecords(file: string, options: LoadOptions = {}): Promise<LoadResult> {
   const unit = positionUnit(file);
-  const size = await checkReadable(file);
-  if (size === 0) throw new TunaInputError(`${file}: the file is empty (0 bytes). Point to a file that holds records.`);
+  await checkNotEmpty(file);
   const skipped: SkippedLine[] = [];
   const records: LoadedRecord[] = [];
   const onSkip = (line: SkippedLine): void => {
@@ -74,9 +85,6 @@ export async function loadRecords(file: string, options: LoadOptions = {}): Prom
     options.onSkip?.(line);
   };
   for await (const record of readRecords(file, { ...options, onSkip })) records.push(record);
-  if (records.length === 0) {
-    const why = skipped.length > 0 ? `all ${skipped.length} non-blank lines were malformed and skipped` : 'it holds no records';
-    throw new TunaInputError(`${file}: no records to read (${why}).`);
-  }
+  if (records.length === 0) throw noRecords(file, skipped.length);
   return { file, unit, records, skipped };
 }

@@ -18,7 +18,7 @@ export interface NormalizedRecords {
 }
 
 /** How many problems an all-records-failed error lists. */
-const PROBLEMS_SHOWN = 5;
+export const PROBLEMS_SHOWN = 5;
 
 /**
  * Normalises every record; records that do not fit are returned as problems, not thrown.
@@ -39,16 +39,18 @@ export function normalizeRecords(
       problems.push({ line, message: error.message });
     }
   }
-  if (examples.length === 0 && problems.length > 0) {
-    const unit = options.unitName ?? 'line';
-    const listed = problems
-      .slice(0, PROBLEMS_SHOWN)
-      .map((p) => `${unit} ${p.line}: ${p.message}`)
-      .join('; ');
-    throw new TunaInputError(
-      `${options.file ?? 'the data'}: none of the ${records.length} records fits the "${format}" format (${listed}). ` +
-        'Check the format (--format) and the column names (--map field=column).',
-    );
-  }
+  if (examples.length === 0 && problems.length > 0) throw noRecordFits(options.file, format, records.length, problems, options.unitName);
   return { examples, problems };
+}
+
+/** The error for a file where no record fits the format; lists the first problems. */
+export function noRecordFits(file: string | undefined, format: DatasetFormat, records: number, problems: readonly RecordIssue[], unitName = 'line'): TunaInputError {
+  const listed = problems
+    .slice(0, PROBLEMS_SHOWN)
+    .map((p) => `${unitName} ${p.line}: ${p.message}`)
+    .join('; ');
+  return new TunaInputError(
+    `${file ?? 'the data'}: none of the ${records} records fits the "${format}" format (${listed}). ` +
+      'Check the format (--format) and the column names (--map field=column).',
+  );
 }

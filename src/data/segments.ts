@@ -3,8 +3,8 @@ import type { Example, ExampleKind } from './example.js';
 
 /**
  * A piece of rendered text. The loss is computed on `trained` pieces only.
- * The tokenizer step tokenizes each segment on its own and concatenates the ids, so the
- * prompt tokens are exactly those that `renderPrompt` produces for generation.
+ * The tokenizer step (segmentTokenizer) keeps the ids before each trained piece equal to
+ * `encode(text before it)`, so the prompt tokens are exactly those generation starts from.
  */
 export interface Segment {
   text: string;

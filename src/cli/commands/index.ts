@@ -3,10 +3,12 @@ import type { z } from 'zod';
 import type { CommandSpec } from '../command.js';
 import { generateCommand } from './generate.js';
 import { initModelCommand } from './init-model.js';
+import { inspectCommand } from './inspect.js';
+import { prepareCommand } from './prepare.js';
 import { quickstart } from './quickstart.js';
 import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
 import { mergeCommand } from './merge.js';
 import { quantizeCommand } from './quantize.js';
 
-export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart, initModelCommand, trainCommand, generateCommand, mergeCommand, quantizeCommand, serveCommand] as unknown as CommandSpec<z.ZodObject>[];
+export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart, inspectCommand, prepareCommand, initModelCommand, trainCommand, generateCommand, mergeCommand, quantizeCommand, serveCommand] as unknown as CommandSpec<z.ZodObject>[];

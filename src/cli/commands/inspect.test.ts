@@ -1,0 +1,77 @@
+// tuna inspect on small committed files, run in this process (a child process spends seconds starting).
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { writeTinyModel } from '../../data/testing/tiny-tokenizers.js';
+import { main } from '../main.js';
+
+const fixture = (name: string): string => join(import.meta.dirname, '../../../fixtures/data', name);
+const root = await mkdtemp(join(tmpdir(), 'tuna-inspect-cli-'));
+after(() => rm(root, { recursive: true, force: true }));
+const model = await writeTinyModel(join(root, 'model'), 'chatml');
+
+/**
+ * `tuna ...args`: the exit code and the text written to stdout and stderr. Only text is captured:
+ * the test runner's own reports, which also go through process.stdout, are binary and pass through.
+ */
+async function tuna(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const sinks = { stdout: [] as string[], stderr: [] as string[] };
+  const saved = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const capture = (sink: string[], original: typeof process.stdout.write, stream: NodeJS.WriteStream) =>
+    ((chunk: unknown, ...rest: unknown[]) => {
+      if (typeof chunk !== 'string') return (original as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
+      sink.push(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+  process.stdout.write = capture(sinks.stdout, saved.stdout, process.stdout);
+  process.stderr.write = capture(sinks.stderr, saved.stderr, process.stderr);
+  try {
+    const code = await main(['node', 'tuna', ...args]);
+    return { code, stdout: sinks.stdout.join(''), stderr: sinks.stderr.join('') };
+  } finally {
+    process.stdout.write = saved.stdout;
+    process.stderr.write = saved.stderr;
+  }
+}
+
+describe('tuna inspect', () => {
+  it('prints the report, with samples in brackets when stdout is not a terminal', async () => {
+    const run = await tuna('inspect', fixture('qa.jsonl'), '--model', model);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /qa\.jsonl: 3 records, 3 examples, format question-answer/);
+    assert.match(run.stdout, /### Answer:\n\[\[No\.<\|im_end\|>\]\]/);
+  });
+
+  it('--json prints one JSON object; the character level needs no model', async () => {
+    const run = await tuna('inspect', fixture('chat-traps.jsonl'), '--model', model, '--max-length', '100', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.equal(report.tokens.overMaxLength, 1);
+    assert.deepEqual(report.warnings.map((w: { code: string }) => w.code), ['empty-answer', 'no-trained-message', 'all-labels-masked', 'prompt-too-long', 'over-max-length']);
+    const plain = JSON.parse((await tuna('inspect', fixture('messy-qa.jsonl'), '--skip-bad', '--json')).stdout);
+    assert.equal(plain.tokens, null);
+    assert.equal(plain.skippedLines, 1);
+  });
+
+  it('renames columns and picks formats and templates from flags', async () => {
+    const run = await tuna('inspect', fixture('renamed-columns.csv'), '--model', model, '--map', 'question=Title', 'answer=Body', '--template', 'alpaca', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.deepEqual([report.format, report.examples, report.tokens.template], ['question-answer', 2, 'alpaca']);
+    const forced = await tuna('inspect', fixture('renamed-columns.csv'), '--map', 'prompt=Title', 'completion=Body', '--format', 'prompt-completion', '--json');
+    assert.equal(JSON.parse(forced.stdout).format, 'prompt-completion');
+  });
+
+  it('exits with 2 on bad input, naming the file and line', async () => {
+    const malformed = await tuna('inspect', fixture('malformed.jsonl'));
+    assert.equal(malformed.code, 2);
+    assert.match(malformed.stderr, /malformed\.jsonl:3, column \d+: not valid JSON/);
+    assert.match(malformed.stderr, /--skip-bad/);
+    assert.equal((await tuna('inspect', fixture('no-such.jsonl'))).code, 2);
+    assert.equal((await tuna('inspect', fixture('qa.jsonl'), '--template', 'nope')).code, 2);
+    assert.equal((await tuna('inspect', fixture('qa.jsonl'), '--map', 'broken')).code, 2);
+    assert.equal((await tuna('inspect', fixture('chat.jsonl'), '--model', model, '--template', 'qa')).code, 2);
+  });
+});

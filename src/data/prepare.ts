@@ -1,0 +1,25 @@
+import { resolveModel } from '../io/hub.js';
+import { loadTokenizer } from '../tokenizer/index.js';
+import type { Tokenizer } from '../tokenizer/index.js';
+import { prepareDataset } from './prepare-dataset.js';
+import type { PrepareOptions, PreparedDataset } from './prepare-dataset.js';
+import { readTemplateOption } from './template-choice.js';
+
+/** The tokenizer of a model folder or Hub id (only its tokenizer files are read). */
+export async function loadModelTokenizer(model: string): Promise<Tokenizer> {
+  return loadTokenizer(await resolveModel(model));
+}
+
+export interface PrepareInMemoryOptions extends Omit<PrepareOptions, 'tokenizer' | 'template' | 'model'> {
+  /** Model folder or Hub id whose tokenizer (and chat template) to use. */
+  model: string;
+  /** A built-in template name or a template file; the format's default when absent. */
+  template?: string;
+}
+
+/** prepareDataset from plain option values, as the CLI and the trainer's on-the-fly preparation pass them. */
+export async function prepareInMemory(file: string, options: PrepareInMemoryOptions): Promise<PreparedDataset> {
+  const { model, template, ...rest } = options;
+  const tokenizer = await loadModelTokenizer(model);
+  return prepareDataset(file, { ...rest, tokenizer, model, template: await readTemplateOption(template) });
+}
