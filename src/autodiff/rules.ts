@@ -141,6 +141,21 @@ export const gradRules = {
     return [g.mul(spread(ctx), share)];
   },
   Trilu: ({ g, gy, attrs }) => [g.trilu(gy, attrs.upper, attrs.k)],
+  // d(sum of -logp[i, t_i])/dlogits = (softmax - onehot) on counted rows; the log-probabilities output
+  // only feeds this rule (its own gradient is not supported).
+  SoftmaxCrossEntropy: (ctx) => {
+    const { g, x, node, gys, attrs } = ctx;
+    if (gys[1]) unsupported(ctx, 'the log-probabilities output is not differentiable; use logSoftmax instead');
+    const [logits, targets] = x as [Tensor, Tensor];
+    const [n, v] = logits.shape as [number, number];
+    const gy = gys[0]!;
+    const valid = g.not(g.equal(targets, g.scalar(attrs.ignoreIndex, 'int64'))); // (N)
+    const weight = g.mul(g.cast(valid, logits.dtype), gy); // (N): gy on counted rows, 0 elsewhere
+    const probs = g.mul(g.exp(node.outputs[1]!), g.unsqueeze(weight, [1])); // (N, V)
+    const flat = g.add(g.mul(g.arange(n), g.scalar(v, 'int64')), g.where(valid, targets, g.scalar(0, 'int64')));
+    const grad = g.scatterNDAdd(g.reshape(probs, [n * v]), g.unsqueeze(flat, [1]), g.neg(weight));
+    return [g.reshape(grad, [n, v]), null];
+  },
 } satisfies { [O in Op]: GradRule<O> };
 
 export type GradRuleTable = { [O in Op]: GradRule<O> };

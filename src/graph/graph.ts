@@ -287,6 +287,20 @@ export class Graph {
     return this.emit('Trilu', [x], { upper, k }, [x.shape], [x.dtype]);
   }
 
+  /**
+   * Summed cross-entropy of logits (N, V) against int64 targets (N), skipping targets equal to
+   * `ignoreIndex`; also returns the (N, V) log-probabilities (the backward pass reuses them).
+   */
+  softmaxCrossEntropy(logits: Tensor, targets: Tensor, ignoreIndex = -100): [sum: Tensor, logProbs: Tensor] {
+    this.expectFloat('SoftmaxCrossEntropy', logits);
+    this.expectDType('SoftmaxCrossEntropy', targets, ['int64']);
+    if (logits.rank !== 2 || targets.rank !== 1 || targets.shape[0] !== logits.shape[0]) {
+      throw new GraphError(`SoftmaxCrossEntropy: needs logits (N, V) and targets (N), got ${formatShape(logits.shape)} and ${formatShape(targets.shape)}`);
+    }
+    const [sum, logProbs] = this.addMulti('SoftmaxCrossEntropy', [logits, targets], { ignoreIndex }, [[], logits.shape], [logits.dtype, logits.dtype]);
+    return [sum!, logProbs!];
+  }
+
   /** Adds a node with one output (used by the builder and by gradient rules). */
   emit<O extends Op>(op: O, inputs: Tensor[], attrs: OpAttrs[O], shapes: Shape[], dtypes: DType[]): Tensor {
     return this.addMulti(op, inputs, attrs, shapes, dtypes)[0]!;

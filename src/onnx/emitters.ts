@@ -75,5 +75,8 @@ export const emitters = {
   ReduceSum: reduceWithAxesInput,
   ReduceMean: reduceWithAxesAttr,
   ReduceMax: reduceWithAxesAttr,
+  SoftmaxCrossEntropy: (ctx) => make(ctx, 'SoftmaxCrossEntropyLoss', ctx.inputs, [
+    stringAttr('reduction', 'sum'), intAttr('ignore_index', ctx.attrs.ignoreIndex),
+  ]),
   Trilu: (ctx) => make(ctx, 'Trilu', [ctx.inputs[0]!, ctx.int64('k', [ctx.attrs.k], true)], [intAttr('upper', ctx.attrs.upper ? 1 : 0)]),
 } satisfies { [O in Op]: Emitter<O> };

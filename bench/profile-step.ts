@@ -1,0 +1,51 @@
+// Profiles one training step's graph with onnxruntime's profiler and prints time per op type.
+//   node --import tsx bench/profile-step.ts [--mode lora|full] [--layers 4] [--batch 4] [--seq 256]
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { LoraModel } from '../src/adapters/lora/lora-model.js';
+import { lowerToOnnx } from '../src/onnx/lower.js';
+import { buildMicroStep } from '../src/train/step-graphs.js';
+import { fullTarget, loraTarget } from '../src/train/targets.js';
+import { collate } from '../src/train/batching.js';
+import { randomModel } from './model-shapes.js';
+import { flags } from './peer.js';
+
+const opts = flags({ mode: 'lora', layers: '4', batch: '4', seq: '256', arena: '1', dir: '/tmp' });
+const ort = createRequire(import.meta.url)('onnxruntime-node');
+const B = Number(opts.batch);
+const T = Number(opts.seq);
+const model = randomModel('smollm2_135m', { num_hidden_layers: Number(opts.layers) });
+const target = opts.mode === 'full' ? fullTarget(model) : loraTarget(new LoraModel(model, { r: 16, loraAlpha: 32 }), 'p');
+const { graph, outputs } = buildMicroStep(model, { batch: B, length: T }, target.trainables, { hook: target.hook, accumulate: false });
+const lowered = lowerToOnnx(graph, outputs);
+const session = await ort.InferenceSession.create(lowered.bytes, {
+  intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+  enableProfiling: true, profileFilePrefix: `${opts.dir}/tuna-prof`, enableCpuMemArena: opts.arena === '1',
+});
+const ids = Array.from({ length: B }, (_, r) => Array.from({ length: T }, (_, i) => (r * 997 + i * 31) % 49152));
+const c = collate(ids.map((x) => ({ inputIds: x, labels: x })), { rows: [0, 1, 2, 3].slice(0, B), length: T }, 0);
+const host: Record<string, unknown> = { ...Object.fromEntries(model.hostWeights()), ...model.batchFeeds({ ids: c.ids, attentionMask: c.mask }), targets: c.targets, loss_scale: new Float32Array([1 / c.tokens]) };
+for (const [k, v] of target.initial()) host[k] = v;
+const feeds: Record<string, unknown> = {};
+for (const spec of lowered.inputs) {
+  const v = host[spec.name] as { data?: unknown } | ArrayBufferView;
+  const data = ArrayBuffer.isView(v) ? v : (v as { data: unknown }).data;
+  feeds[spec.name] = new ort.Tensor(spec.dtype, data, [...spec.shape]);
+}
+for (let i = 0; i < 3; i++) {
+  const t0 = performance.now();
+  await session.run(feeds);
+  console.log(`run ${i}: ${(performance.now() - t0).toFixed(0)} ms`);
+}
+const file = session.endProfiling();
+const events = JSON.parse(readFileSync(file, 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
+const byOp = new Map<string, number>();
+let total = 0;
+for (const e of events) {
+  if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+  const op = e.args?.op_name ?? '?';
+  byOp.set(op, (byOp.get(op) ?? 0) + e.dur);
+  total += e.dur;
+}
+console.log(`nodes: ${lowered.nodeCount}; kernel time over 3 runs: ${(total / 1000).toFixed(0)} ms; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${op.padEnd(24)} ${(us / 1000).toFixed(0).padStart(7)} ms  ${((100 * us) / total).toFixed(1)}%`);
