@@ -27,7 +27,7 @@ function splitSection(name: string, split: SplitReport): string[] {
   return [
     `## ${name}.jsonl`,
     '',
-    `${split.examples} examples in ${split.records} lines;${packing} ${split.truncated.count} truncated; left out: ` +
+    `${split.examples} examples (${split.records} lines in the file);${packing} ${split.truncated.count} truncated; left out: ` +
       `${dropped.tooLong.count} too long, ${dropped.nothingTrained.count} with nothing to train, ${dropped.renderFailed.count} not renderable.`,
     '',
     ...fence([...statsRows('tokens', tokens, ['prompt (not trained)', 'answer (trained)', 'total']), '', 'total tokens per example:', tokens.histogram]),
