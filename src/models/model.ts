@@ -173,7 +173,7 @@ export class CausalLM {
    * its hook wraps the linear layers and its key tells the compile cache which graph that is.
    */
   compiledForward(rt: Runtime, shape: ForwardShape, adapter?: Pick<ForwardAdapter, 'key' | 'hook'>): Promise<Executable> {
-    const plain = `forward:${this.dir}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
+    const plain = `forward:${this.dir}:q${this.quantized.size}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
     const key = adapter ? `${plain}:${adapter.key}` : plain;
     return rt.compileCached(key, () => {
       const { g, logits, present } = this.buildForward(shape, adapter?.hook);

@@ -13,7 +13,7 @@ import { CausalLM } from '../models/model.js';
 import { Runtime } from '../runtime/runtime.js';
 import type { GenerationRequest } from './engine.js';
 import { ModelEngine } from './model-engine.js';
-import { uploadAdapter } from './served-adapter.js';
+import { uploadAdapter } from '../generate/resident-adapter.js';
 import { writeRandomAdapter } from './testing/random-adapter.js';
 
 let root: string;

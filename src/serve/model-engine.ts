@@ -8,7 +8,7 @@ import { Runtime } from '../runtime/runtime.js';
 import { loadTokenizer } from '../tokenizer/load-tokenizer.js';
 import type { Tokenizer } from '../tokenizer/tokenizer.js';
 import type { ChatMessage, Engine, GenerationRequest, GenerationResult, ServedModel } from './engine.js';
-import { uploadAdapter, type ServedAdapter } from './served-adapter.js';
+import { uploadAdapter, type ServedAdapter } from '../generate/resident-adapter.js';
 import { SerialQueue } from './serial-queue.js';
 
 export interface ModelEngineOptions {

@@ -9,6 +9,7 @@ import { quickstart } from './quickstart.js';
 import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
 import { mergeCommand } from './merge.js';
+import { evalCommand } from './eval.js';
 import { quantizeCommand } from './quantize.js';
 
-export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart, inspectCommand, prepareCommand, initModelCommand, trainCommand, generateCommand, mergeCommand, quantizeCommand, serveCommand] as unknown as CommandSpec<z.ZodObject>[];
+export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart, inspectCommand, prepareCommand, initModelCommand, trainCommand, evalCommand, generateCommand, mergeCommand, quantizeCommand, serveCommand] as unknown as CommandSpec<z.ZodObject>[];

@@ -1,4 +1,4 @@
-// A LoRA adapter made ready to serve: its tensors uploaded once into the runtime's worker and fed
+// A LoRA adapter made ready to use (serving, evaluation, chat): its tensors uploaded once into the runtime's worker and fed
 // by handle, so a request may switch adapters without reloading or copying anything.
 import { createHash } from 'node:crypto';
 import { loadAdapter } from '../adapters/lora/adapter-files.js';
