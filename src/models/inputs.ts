@@ -11,6 +11,9 @@ export interface BatchLayout {
   attentionMask?: number[][];
   /** Tokens already in the KV cache (P). */
   pastLength?: number;
+  /** Packed rows: explicit positions (restarting per example) and segment ids; a token attends only within its segment. */
+  positions?: number[][];
+  segments?: number[][];
 }
 
 export interface HostInputs {
@@ -41,18 +44,22 @@ export function layoutInputs(batch: BatchLayout): HostInputs {
       throw new Error(`batch row ${r}: ${batch.ids[r]!.length} ids and ${row.length} mask entries, expected ${t} and ${s}`);
     }
     let count = 0;
-    const rowPositions: number[] = [];
+    let rowPositions: number[] = [];
     for (let j = 0; j < s; j++) {
       count += row[j]!;
       if (j >= p) rowPositions.push(row[j] ? count - 1 : 1); // padding gets position 1, as transformers does
     }
+    if (batch.positions) rowPositions = batch.positions[r]!;
+    const segment = batch.segments?.[r];
     positions.push(rowPositions);
     for (let i = 0; i < t; i++) {
       const id = batch.ids[r]![i]!;
       if (!Number.isInteger(id) || id < 0) throw new Error(`batch row ${r}, position ${i}: token id ${id} is not a non-negative integer`);
       inputIds[r * t + i] = BigInt(id);
       positionIds[r * t + i] = BigInt(rowPositions[i]!);
-      for (let j = 0; j <= p + i; j++) if (row[j]) mask[(r * t + i) * s + j] = 0;
+      for (let j = 0; j <= p + i; j++) {
+        if (row[j] && (!segment || segment[j] === segment[p + i])) mask[(r * t + i) * s + j] = 0;
+      }
     }
   }
   return { inputIds, positionIds, positions, mask };

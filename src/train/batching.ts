@@ -7,6 +7,9 @@ export interface TrainExample {
   inputIds: number[];
   /** Same length as inputIds; -100 where no loss is taken. */
   labels: number[];
+  /** Packed rows (several examples in one sequence): positions restart and attention stays within a segment. */
+  positionIds?: number[];
+  segmentIds?: number[];
 }
 
 export interface Batch {
@@ -58,19 +61,29 @@ export function collate(examples: TrainExample[], batch: Batch, padId: number) {
   const ids: number[][] = [];
   const mask: number[][] = [];
   const targets = new BigInt64Array(batch.rows.length * t).fill(-100n);
+  const packed = batch.rows.some((r) => r >= 0 && examples[r]!.segmentIds);
+  const positions: number[][] = [];
+  const segments: number[][] = [];
   let tokens = 0;
   batch.rows.forEach((r, b) => {
-    const ex = r >= 0 ? examples[r]! : { inputIds: [], labels: [] };
+    const ex: TrainExample = r >= 0 ? examples[r]! : { inputIds: [], labels: [] };
     const n = ex.inputIds.length;
     ids.push([...ex.inputIds, ...new Array<number>(t - n).fill(padId)]);
     mask.push([...new Array<number>(n).fill(1), ...new Array<number>(t - n).fill(0)]);
+    if (packed) {
+      const pos = ex.positionIds ?? ex.inputIds.map((_, i) => i);
+      const seg = ex.segmentIds ?? ex.inputIds.map(() => 1);
+      positions.push([...pos, ...new Array<number>(t - n).fill(1)]);
+      segments.push([...seg, ...new Array<number>(t - n).fill(0)]);
+    }
     for (let i = 0; i + 1 < n; i++) {
       const label = ex.labels[i + 1]!;
-      if (label !== -100) {
+      // In a packed row the next token of the last token of an example belongs to the next example.
+      if (label !== -100 && (!ex.segmentIds || ex.segmentIds[i] === ex.segmentIds[i + 1])) {
         targets[b * t + i] = BigInt(label);
         tokens++;
       }
     }
   });
-  return { ids, mask, targets, tokens };
+  return { ids, mask, targets, tokens, ...(packed && { positions, segments }) };
 }

@@ -29,7 +29,7 @@ export async function readPreparedJsonl(file: string): Promise<TrainExample[]> {
   for await (const line of lines) {
     n++;
     if (line.trim() === '') continue;
-    let rec: { input_ids?: unknown; labels?: unknown };
+    let rec: { input_ids?: unknown; labels?: unknown; position_ids?: unknown; segment_ids?: unknown };
     try {
       rec = JSON.parse(line);
     } catch (e) {
@@ -39,7 +39,9 @@ export async function readPreparedJsonl(file: string): Promise<TrainExample[]> {
     const labels = rec.labels;
     if (!Array.isArray(ids) || !ids.every(Number.isInteger)) throw new TunaInputError(`${file}:${n}: field "input_ids" must be a list of token ids; was the file written by tuna prepare?`);
     if (!Array.isArray(labels) || labels.length !== ids.length) throw new TunaInputError(`${file}:${n}: field "labels" must be a list as long as "input_ids"`);
-    out.push({ inputIds: ids as number[], labels: labels as number[] });
+    const packed = Array.isArray(rec.segment_ids) && Array.isArray(rec.position_ids)
+      ? { positionIds: rec.position_ids as number[], segmentIds: rec.segment_ids as number[] } : {};
+    out.push({ inputIds: ids as number[], labels: labels as number[], ...packed });
   }
   return out;
 }
@@ -69,6 +71,8 @@ export async function loadTrainingData(path: string, options: LoadDataOptions): 
   const prepared = await prepareInMemory(path, {
     model: options.modelDir, template: options.template, maxLength: options.maxLength, testSize: options.testSize, seed: options.seed,
   });
-  const convert = (rows: { input_ids: number[]; labels: number[] }[]) => rows.map((r) => ({ inputIds: r.input_ids, labels: r.labels }));
+  const convert = (rows: { input_ids: number[]; labels: number[]; position_ids?: number[]; segment_ids?: number[] }[]) => rows.map((r) => ({
+    inputIds: r.input_ids, labels: r.labels, ...(r.segment_ids && r.position_ids ? { positionIds: r.position_ids, segmentIds: r.segment_ids } : {}),
+  }));
   return { train: convert(prepared.train), test: convert(prepared.test) };
 }

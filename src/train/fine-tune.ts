@@ -69,8 +69,9 @@ export async function fineTune(rt: Runtime, options: FineTuneOptions, hooks: Fin
   const modelDir = await resolveModel(options.model);
   const model = await CausalLM.load(modelDir);
   const data = await loadTrainingData(options.data, { modelDir, maxLength: options.maxLength, template: options.template, testSize: options.testSize, seed: options.seed, log });
+  const cut = <T>(a: T[] | undefined) => a?.slice(0, options.maxLength);
   const truncate = (examples: TrainExample[]) => examples.map((e) => (e.inputIds.length <= options.maxLength ? e : {
-    inputIds: e.inputIds.slice(0, options.maxLength), labels: e.labels.slice(0, options.maxLength),
+    inputIds: cut(e.inputIds)!, labels: cut(e.labels)!, positionIds: cut(e.positionIds), segmentIds: cut(e.segmentIds),
   }));
   const trainSet = truncate(data.train);
   const evalSet = truncate(data.test);

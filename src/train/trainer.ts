@@ -171,10 +171,10 @@ export async function train(
     let sum = 0;
     let count = 0;
     for (const batch of planEpoch(evalSet.map((e) => e.inputIds.length), options.batchSize, 0, 0)) {
-      const { ids, mask, targets } = collate(evalSet, batch, pad);
+      const { ids, mask, targets, positions, segments } = collate(evalSet, batch, pad);
       const exe = await micro({ batch: batch.rows.length, length: batch.length }, false, true);
       const extra = target.extraFeeds?.({ batch: batch.rows.length, length: batch.length }, null) ?? {};
-      const out = await exe.run({ ...baseFeeds, ...model.batchFeeds({ ids, attentionMask: mask }), ...extra, targets }, { fetch: ['loss_sum', 'token_count'], ignoreUnknown: true });
+      const out = await exe.run({ ...baseFeeds, ...model.batchFeeds({ ids, attentionMask: mask, positions, segments }), ...extra, targets }, { fetch: ['loss_sum', 'token_count'], ignoreUnknown: true });
       sum += out.loss_sum!.data[0] as number;
       count += out.token_count!.data[0] as number;
     }
@@ -240,7 +240,7 @@ export async function train(
       const random = mulberry32(hashSeed(`${options.seed}/${state.step}/${i}`));
       const feeds: Record<string, Feed> = {
         ...baseFeeds,
-        ...model.batchFeeds({ ids: c.ids, attentionMask: c.mask }),
+        ...model.batchFeeds({ ids: c.ids, attentionMask: c.mask, positions: c.positions, segments: c.segments }),
         ...(target.extraFeeds?.(shape, random) ?? {}),
         targets: c.targets,
         loss_scale: new Float32Array([groupTokens > 0 ? 1 / groupTokens : 0]),
