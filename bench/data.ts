@@ -4,7 +4,7 @@
 //   npm run bench:data -- [--records 100000] [--lines 1000000] [--vocab 2048] [--big-tokens 0|1]
 // --big-tokens 1 also tokenizes every line of the large file (slow: minutes on two cores).
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -49,6 +49,11 @@ async function writeRecords(file: string, count: number, seed: number): Promise<
 }
 
 const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
+// CPU seconds of this process beside the wall time: on a shared machine they show the work itself.
+const cpuSeconds = (start: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(start);
+  return round((used.user + used.system) / 1e6, 2);
+};
 const tokensOf = (report: DatasetReport): number => Math.round(report.tokens!.total.mean * report.tokens!.total.count);
 const mib = (bytes: number): number => round(bytes / 2 ** 20, 1);
 
@@ -63,42 +68,48 @@ try {
   const bigBytes = await writeRecords(bigFile, lines, 1);
   const rssBeforeBig = process.memoryUsage().rss;
   let start = process.hrtime.bigint();
+  let cpu = process.cpuUsage();
   const big = await inspectFile(bigFile, opts['big-tokens'] === '1' ? { tokenizer } : {});
   const bigSeconds = seconds(start);
+  const bigCpu = cpuSeconds(cpu);
   const bigPeakRss = process.resourceUsage().maxRSS * 1024;
-  console.log(`inspect ${lines} lines (${mib(bigBytes)} MiB${big.tokens ? ', tokenized' : ', characters only'}): ${round(bigSeconds, 2)} s, ${round(lines / bigSeconds, 0)} lines/s, peak RSS ${mib(bigPeakRss)} MiB (${mib(rssBeforeBig)} MiB before)`);
+  console.log(`inspect ${lines} lines (${mib(bigBytes)} MiB${big.tokens ? ', tokenized' : ', characters only'}): ${round(bigSeconds, 2)} s (${bigCpu} s CPU), ${round(lines / bigSeconds, 0)} lines/s, peak RSS ${mib(bigPeakRss)} MiB (${mib(rssBeforeBig)} MiB before)`);
 
   // 2. Inspect and prepare the question/answer records with the tokenizer.
   const qaFile = join(folder, 'qa.jsonl');
   await writeRecords(qaFile, records, 2);
   start = process.hrtime.bigint();
+  cpu = process.cpuUsage();
   const inspected = await inspectFile(qaFile, { tokenizer });
   const inspectSeconds = seconds(start);
+  const inspectCpu = cpuSeconds(cpu);
   const inspectTokens = tokensOf(inspected);
-  console.log(`inspect ${records} records: ${round(inspectSeconds, 2)} s, ${round(records / inspectSeconds, 0)} examples/s, ${round(inspectTokens / inspectSeconds, 0)} tokens/s`);
+  console.log(`inspect ${records} records: ${round(inspectSeconds, 2)} s (${inspectCpu} s CPU), ${round(records / inspectSeconds, 0)} examples/s, ${round(inspectTokens / inspectSeconds, 0)} tokens/s`);
 
   start = process.hrtime.bigint();
+  cpu = process.cpuUsage();
   const prepared = await prepareDataset(qaFile, { tokenizer, testSize: 0.1, seed: 123 });
   await writePreparedDataset(join(folder, 'prepared'), prepared);
   const prepareSeconds = seconds(start);
+  const prepareCpu = cpuSeconds(cpu);
   const prepareTokens = tokensOf(prepared.report.input);
-  console.log(`prepare ${records} records (render, tokenize, split, write): ${round(prepareSeconds, 2)} s, ${round(records / prepareSeconds, 0)} examples/s, ${round(prepareTokens / prepareSeconds, 0)} tokens/s`);
+  console.log(`prepare ${records} records (render, tokenize, split, write): ${round(prepareSeconds, 2)} s (${prepareCpu} s CPU), ${round(records / prepareSeconds, 0)} examples/s, ${round(prepareTokens / prepareSeconds, 0)} tokens/s`);
   const peakRss = process.resourceUsage().maxRSS * 1024;
   console.log(`peak RSS over the whole run: ${mib(peakRss)} MiB`);
 
-  await writeFile(join(folder, 'done'), '');
   console.log(
     JSON.stringify({
       bench: 'data',
       vocab: Number(opts.vocab),
       records,
-      inspect: { seconds: round(inspectSeconds, 2), examplesPerSecond: round(records / inspectSeconds, 0), tokens: inspectTokens, tokensPerSecond: round(inspectTokens / inspectSeconds, 0) },
-      prepare: { seconds: round(prepareSeconds, 2), examplesPerSecond: round(records / prepareSeconds, 0), tokens: prepareTokens, tokensPerSecond: round(prepareTokens / prepareSeconds, 0) },
+      inspect: { seconds: round(inspectSeconds, 2), cpuSeconds: inspectCpu, examplesPerSecond: round(records / inspectSeconds, 0), tokens: inspectTokens, tokensPerSecond: round(inspectTokens / inspectSeconds, 0) },
+      prepare: { seconds: round(prepareSeconds, 2), cpuSeconds: prepareCpu, examplesPerSecond: round(records / prepareSeconds, 0), tokens: prepareTokens, tokensPerSecond: round(prepareTokens / prepareSeconds, 0) },
       bigInspect: {
         lines,
         fileMiB: mib(bigBytes),
         tokenized: big.tokens !== null,
         seconds: round(bigSeconds, 2),
+        cpuSeconds: bigCpu,
         linesPerSecond: round(lines / bigSeconds, 0),
         rssStartMiB: mib(rssStartBytes),
         rssBeforeMiB: mib(rssBeforeBig),
