@@ -1,3 +1,5 @@
+import { stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { resolveModel } from '../io/hub.js';
 import { loadTokenizer } from '../tokenizer/index.js';
 import type { Tokenizer } from '../tokenizer/index.js';
@@ -5,8 +7,13 @@ import { prepareDataset } from './prepare-dataset.js';
 import type { PrepareOptions, PreparedDataset } from './prepare-dataset.js';
 import { readTemplateOption } from './template-choice.js';
 
-/** The tokenizer of a model folder or Hub id (only its tokenizer files are read). */
+/**
+ * The tokenizer of a model folder or Hub id. A local folder needs only its tokenizer files (no
+ * config.json or weights); a Hub id is resolved through the cache by resolveModel.
+ */
 export async function loadModelTokenizer(model: string): Promise<Tokenizer> {
+  const tokenizerJson = await stat(join(model, 'tokenizer.json')).catch(() => undefined);
+  if (tokenizerJson?.isFile()) return loadTokenizer(model);
   return loadTokenizer(await resolveModel(model));
 }
 

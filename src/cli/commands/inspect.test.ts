@@ -1,6 +1,6 @@
 // tuna inspect on small committed files, run in this process (a child process spends seconds starting).
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -42,6 +42,15 @@ describe('tuna inspect', () => {
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /qa\.jsonl: 3 records, 3 examples, format question-answer/);
     assert.match(run.stdout, /### Answer:\n\[\[No\.<\|im_end\|>\]\]/);
+  });
+
+  it('takes a folder with only the tokenizer files as --model', async () => {
+    const folder = join(root, 'tokenizer-only');
+    await mkdir(folder);
+    for (const name of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json']) await copyFile(join(model, name), join(folder, name));
+    const run = await tuna('inspect', fixture('qa.jsonl'), '--model', folder, '--json');
+    assert.equal(run.code, 0, run.stderr);
+    assert.equal(JSON.parse(run.stdout).tokens.total.count, 3);
   });
 
   it('--json prints one JSON object; the character level needs no model', async () => {

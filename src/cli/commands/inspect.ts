@@ -7,7 +7,7 @@ import { defineCommand } from '../command.js';
 
 export const inspectSchema = z.object({
   file: z.string().min(1).describe('data file: .jsonl, .json, .csv or .parquet'),
-  model: z.string().min(1).optional().describe('model folder or Hub id whose tokenizer counts tokens (only its tokenizer files are read)'),
+  model: z.string().min(1).optional().describe('model folder or Hub id; its tokenizer counts tokens and renders chats'),
   template: z.string().min(1).optional().describe('qa, alpaca, plain, chat or a template file (default: chosen by the data format)'),
   format: z.enum(DATASET_FORMATS).optional().describe('data format (default: detected from the first records)'),
   map: z.array(z.string()).optional().describe('rename columns before detection: field=column ...'),

@@ -18,7 +18,7 @@ import { defineCommand } from '../command.js';
 
 export const prepareSchema = z.object({
   file: z.string().min(1).describe('data file: .jsonl, .json, .csv or .parquet'),
-  model: z.string().min(1).describe('model folder or Hub id whose tokenizer and chat template to use (only its tokenizer files are read)'),
+  model: z.string().min(1).describe('model folder or Hub id; its tokenizer and chat template are used'),
   template: z.string().min(1).optional().describe('qa, alpaca, plain, chat or a template file (default: chosen by the data format)'),
   out: z.string().min(1).describe('output folder for train.jsonl, test.jsonl, report.json and report.md'),
   testSize: z.number().min(0).default(DEFAULT_TEST_SIZE).describe('test share in (0, 1), or a whole number of examples; 0 for none'),
