@@ -3,6 +3,7 @@
 // in bounded memory (peak RSS). The synthetic files live in a temp folder, removed at the end.
 //   npm run bench:data -- [--records 100000] [--lines 1000000] [--vocab 2048] [--big-tokens 0|1]
 // --big-tokens 1 also tokenizes every line of the large file (slow: minutes on two cores).
+import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import type { DatasetReport } from '../src/data/index.js';
 import { buildByteLevelBpe, Tokenizer } from '../src/tokenizer/index.js';
 import { flags, round } from './peer.js';
 
-const opts = flags({ records: '100000', lines: '1000000', vocab: '2048', 'big-tokens': '0' });
+const opts = flags({ records: '100000', lines: '1000000', vocab: '2048', 'big-tokens': '0', 'write-to': '', seed: '1' });
 const records = Number(opts.records);
 const lines = Number(opts.lines);
 
@@ -48,6 +49,12 @@ async function writeRecords(file: string, count: number, seed: number): Promise<
   return (await stat(file)).size;
 }
 
+/** Writes the records in a child process, so this process's peak RSS is the inspection's alone. */
+function writeRecordsApart(file: string, count: number, seed: number): void {
+  const args = [...process.execArgv, process.argv[1]!, '--write-to', file, '--lines', String(count), '--seed', String(seed)];
+  execFileSync(process.execPath, args, { stdio: 'inherit' });
+}
+
 const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
 // CPU seconds of this process beside the wall time: on a shared machine they show the work itself.
 const cpuSeconds = (start: NodeJS.CpuUsage): number => {
@@ -57,6 +64,11 @@ const cpuSeconds = (start: NodeJS.CpuUsage): number => {
 const tokensOf = (report: DatasetReport): number => Math.round(report.tokens!.total.mean * report.tokens!.total.count);
 const mib = (bytes: number): number => round(bytes / 2 ** 20, 1);
 
+if (opts['write-to'] !== '') {
+  await writeRecords(opts['write-to'], lines, Number(opts.seed));
+  process.exit(0);
+}
+
 const folder = await mkdtemp(join(tmpdir(), 'tuna-bench-data-'));
 try {
   const rssStartBytes = process.memoryUsage().rss;
@@ -65,7 +77,8 @@ try {
 
   // 1. The large file first, so the peak RSS read after it is the streaming inspection's own.
   const bigFile = join(folder, 'big.jsonl');
-  const bigBytes = await writeRecords(bigFile, lines, 1);
+  writeRecordsApart(bigFile, lines, 1);
+  const bigBytes = (await stat(bigFile)).size;
   const rssBeforeBig = process.memoryUsage().rss;
   let start = process.hrtime.bigint();
   let cpu = process.cpuUsage();
