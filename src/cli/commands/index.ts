@@ -10,6 +10,7 @@ import { serveCommand } from './serve.js';
 import { trainCommand } from './train.js';
 import { mergeCommand } from './merge.js';
 import { evalCommand } from './eval.js';
+import { chatCommand } from './chat.js';
 import { quantizeCommand } from './quantize.js';
 
-export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart, inspectCommand, prepareCommand, initModelCommand, trainCommand, evalCommand, generateCommand, mergeCommand, quantizeCommand, serveCommand] as unknown as CommandSpec<z.ZodObject>[];
+export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart, inspectCommand, prepareCommand, initModelCommand, trainCommand, evalCommand, generateCommand, chatCommand, mergeCommand, quantizeCommand, serveCommand] as unknown as CommandSpec<z.ZodObject>[];

@@ -25,7 +25,7 @@ const schema = z.object({
   out: z.string().default('tuna-quickstart').describe('Folder for the prepared data, the run and the report'),
   model: z.string().optional().describe(`Model to fine-tune (default ${QUICKSTART_MODEL}, or a tiny offline model when it cannot be had)`),
   data: z.string().optional().describe('Question/answer file to use instead of the bundled examples/tuna-docs.jsonl'),
-  epochs: z.number().int().positive().optional().describe('Passes over the data (default 2 for a real model, 60 for the offline tiny model)'),
+  epochs: z.number().int().positive().optional().describe('Passes over the data (default 2 for a real model, 30 for the offline tiny model)'),
 });
 
 /** The Hub model when it is cached or downloadable, otherwise a freshly initialised tiny model. */
@@ -71,7 +71,7 @@ export const quickstart = defineCommand({
       const bar = new ProgressBar();
       const run = await fineTune(rt, {
         model: model.dir, data: join(out, 'data'), method: 'lora', out: join(out, 'run'),
-        epochs: options.epochs ?? (model.tiny ? 60 : 2), lr: model.tiny ? 5e-3 : 2e-4, batchSize: 8, gradAccum: 1, maxLength: 512,
+        epochs: options.epochs ?? (model.tiny ? 30 : 2), lr: model.tiny ? 1e-2 : 2e-4, batchSize: 8, gradAccum: 1, maxLength: 512,
         loraR: model.tiny ? 32 : 16, loraAlpha: model.tiny ? 64 : 32, loraDropout: 0.05, targetModules: model.tiny ? ['all-linear'] : undefined, warmup: 0.05,
         schedule: 'cosine', weightDecay: 0, maxGradNorm: 1, keepCheckpoints: 1, seed: 42, testSize: 0.1, quantBlocksize: 64, doubleQuant: true,
       }, {
