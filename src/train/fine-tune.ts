@@ -13,38 +13,10 @@ import type { TrainExample } from './batching.js';
 import { loadTrainingData } from './data.js';
 import { fullTarget, loraTarget } from './targets.js';
 import { train, type StepMetrics, type TrainResult } from './trainer.js';
-import type { ScheduleKind } from './schedule.js';
+import { trainOptionsSchema, type FineTuneInput } from './options.js';
+import { TunaInputError } from '../errors.js';
 
-export interface FineTuneOptions {
-  model: string;
-  data: string;
-  method: 'lora' | 'qlora' | 'full';
-  out: string;
-  epochs: number;
-  maxSteps?: number;
-  lr?: number;
-  batchSize: number;
-  gradAccum: number;
-  maxLength: number;
-  loraR: number;
-  loraAlpha: number;
-  loraDropout: number;
-  targetModules?: string[];
-  warmup: number;
-  schedule: ScheduleKind;
-  weightDecay: number;
-  maxGradNorm: number;
-  evalEvery?: number;
-  saveEvery?: number;
-  keepCheckpoints: number;
-  seed: number;
-  resume?: string;
-  template?: string;
-  testSize: number;
-  /** QLoRA: NF4 block size and double quantization of the block scales. */
-  quantBlocksize: number;
-  doubleQuant: boolean;
-}
+export type { FineTuneInput, FineTuneOptions } from './options.js';
 
 export interface FineTuneHooks {
   onLog?: (line: string) => void;
@@ -64,7 +36,11 @@ export interface FineTuneResult extends TrainResult {
 
 export const DEFAULT_LR = { lora: 2e-4, qlora: 2e-4, full: 2e-5 } as const;
 
-export async function fineTune(rt: Runtime, options: FineTuneOptions, hooks: FineTuneHooks = {}): Promise<FineTuneResult> {
+/** A whole run; options left out take the defaults `tuna train` documents. */
+export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTuneHooks = {}): Promise<FineTuneResult> {
+  const parsed = trainOptionsSchema.safeParse(input);
+  if (!parsed.success) throw new TunaInputError(`fine-tune options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const options = parsed.data;
   const log = hooks.onLog ?? (() => {});
   const modelDir = await resolveModel(options.model);
   const model = await CausalLM.load(modelDir);
