@@ -64,6 +64,7 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
     lora = new LoraModel(model, {
       r: options.loraR, loraAlpha: options.loraAlpha, loraDropout: options.loraDropout,
       targetModules: targets?.length === 1 && targets[0] === 'all-linear' ? 'all-linear' : targets ?? null,
+      modulesToSave: options.modulesToSave ?? null,
       baseModelNameOrPath: options.model,
     }, options.seed);
     target = loraTarget(lora, `lora:${options.out}`);

@@ -17,6 +17,7 @@ export const trainOptionsSchema = z.object({
   loraAlpha: z.number().positive().default(16).describe('LoRA alpha (the update is scaled by alpha / r)'),
   loraDropout: z.number().min(0).lt(1).default(0.05).describe('Dropout on the LoRA input during training'),
   targetModules: z.array(z.string()).optional().describe('Modules that get adapters (names, or all-linear); default: the architecture\'s attention projections'),
+  modulesToSave: z.array(z.string()).optional().describe('Modules trained in full and saved with the adapter (PEFT modules_to_save), e.g. embed_tokens'),
   warmup: z.number().min(0).default(0.03).describe('Warmup: a ratio of the steps if below 1, else a number of steps'),
   schedule: z.enum(['cosine', 'linear', 'constant']).default('cosine').describe('Learning-rate schedule after warmup'),
   weightDecay: z.number().min(0).default(0).describe('AdamW weight decay (not applied to norms and biases)'),

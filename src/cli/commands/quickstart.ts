@@ -36,7 +36,7 @@ async function chooseModel(out: string, requested: string | undefined, log: (s: 
     return { dir, name: QUICKSTART_MODEL, tiny: false };
   } catch (error) {
     log(`${QUICKSTART_MODEL} is not in the Hugging Face cache and cannot be downloaded (${(error as Error).message.split('\n')[0]}).`);
-    log('Working offline: using a small randomly initialised model (tuna init-model) so the whole pipeline still runs.');
+    log('Working offline: using a tiny randomly initialised model (tuna init-model) so the whole pipeline still runs.');
     log('Its answers start as noise; what to look at is how far fine-tuning moves it towards the data.\n');
     const dir = join(out, 'offline-model');
     await initModel({ arch: 'llama', preset: 'tiny', out: dir, seed: 7 });
@@ -71,8 +71,10 @@ export const quickstart = defineCommand({
       const bar = new ProgressBar();
       const run = await fineTune(rt, {
         model: model.dir, data: join(out, 'data'), method: 'lora', out: join(out, 'run'),
-        epochs: options.epochs ?? (model.tiny ? 30 : 2), lr: model.tiny ? 1e-2 : 2e-4, batchSize: 8, gradAccum: 1, maxLength: 512,
+        epochs: options.epochs ?? (model.tiny ? 30 : 2), lr: model.tiny ? 5e-3 : 2e-4, batchSize: 8, gradAccum: 1, maxLength: 512,
         loraR: model.tiny ? 32 : 16, loraAlpha: model.tiny ? 64 : 32, loraDropout: 0.05, targetModules: model.tiny ? ['all-linear'] : undefined, warmup: 0.05,
+        // A random tiny model's embeddings carry no meaning yet: train them too (PEFT modules_to_save).
+        modulesToSave: model.tiny ? ['embed_tokens'] : undefined,
         schedule: 'cosine', weightDecay: 0, maxGradNorm: 1, keepCheckpoints: 1, seed: 42, testSize: 0.1, quantBlocksize: 64, doubleQuant: true,
       }, {
         onLog: (line) => say(`   ${line}`),
