@@ -1,5 +1,7 @@
 // Random-weight models of published shapes for benchmarks (no download): SmolLM2-135M and
 // TinyLlama-1.1B. Weights are seeded uniform values of a realistic scale.
+import type { Nf4Tensor } from '../src/adapters/nf4/nf4-tensor.js';
+import { quantizeNf4 } from '../src/adapters/nf4/quantize-nf4.js';
 import { parseHfConfig } from '../src/io/hf-config.js';
 import { CausalLM } from '../src/models/model.js';
 
@@ -18,10 +20,13 @@ export const SHAPES = {
 
 export type ShapeName = keyof typeof SHAPES;
 
-export function randomModel(name: ShapeName, overrides: Record<string, unknown> = {}, seed = 1): CausalLM {
+/** With `quantize`, linear weights are quantized one by one as they are made, as QLoRA loading does. */
+export function randomModel(name: ShapeName, overrides: Record<string, unknown> = {}, seed = 1, quantize = false): CausalLM {
   const config = parseHfConfig({ ...SHAPES[name], ...overrides }, `${name} (benchmark shape)`);
   const probe = CausalLM.fromWeights(`bench:${name}`, config, new Map());
+  const linear = new Set(probe.arch.linearModules(config).map((m) => `${m}.weight`));
   const weights = new Map<string, Float32Array>();
+  const quantized = new Map<string, Nf4Tensor>();
   let s = seed >>> 0;
   for (const [key, shape] of probe.shapes) {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -34,9 +39,10 @@ export function randomModel(name: ShapeName, overrides: Record<string, unknown> 
         data[i] = (s / 2 ** 32 - 0.5) * scale;
       }
     }
-    weights.set(key, data);
+    if (quantize && linear.has(key)) quantized.set(key, quantizeNf4(data, shape));
+    else weights.set(key, data);
   }
-  return CausalLM.fromWeights(`bench:${name}`, config, weights);
+  return CausalLM.fromWeights(`bench:${name}`, config, weights, quantized);
 }
 
 export function parameterCount(model: CausalLM): number {

@@ -42,6 +42,11 @@ export interface ForwardAdapter {
 
 let nextInstance = 1;
 
+export interface QuantizeOptions {
+  blocksize?: number;
+  doubleQuant?: boolean;
+}
+
 export class CausalLM {
   readonly arch: Architecture;
   /** Prefix of this model's resident tensors in a runtime (unique per loaded instance). */
@@ -60,14 +65,23 @@ export class CausalLM {
   }
 
   /** Loads config.json and the safetensors weights of a model folder (float, or bitsandbytes 4-bit layers). */
-  static async load(dir: string): Promise<CausalLM> {
+  static async load(dir: string, options: { quantize?: QuantizeOptions } = {}): Promise<CausalLM> {
     const config = await readHfConfig(dir);
     const arch = architectureFor(config);
     const source = await openModelWeights(dir);
     const expected = arch.parameters(config);
     const quantized = await readQuantizedLayers(source, dir);
     for (const key of quantized.keys()) expected.delete(key);
-    return new CausalLM(dir, config, await readWeights(source, expected, dir), quantized);
+    // QLoRA: linear weights are quantized as they are read, so their float32 copies never pile up.
+    const linear = new Set(arch.linearModules(config).map((m) => `${m}.weight`));
+    const keep = options.quantize
+      ? (name: string, data: Float32Array) => {
+        if (!linear.has(name)) return true;
+        quantized.set(name, quantizeNf4(data, expected.get(name)!, { blocksize: options.quantize!.blocksize ?? 64, doubleQuant: options.quantize!.doubleQuant ?? true }));
+        return false;
+      }
+      : undefined;
+    return new CausalLM(dir, config, await readWeights(source, expected, dir, keep), quantized);
   }
 
   /** Whether some weights are stored in 4 bits. */
@@ -79,7 +93,7 @@ export class CausalLM {
    * Stores every linear layer's weight as NF4 codes (bitsandbytes' algorithm), dropping the
    * float32 copy; embeddings, norms and the output head stay in float32 as in the QLoRA recipe.
    */
-  quantizeLinearWeights(options: { blocksize?: number; doubleQuant?: boolean } = {}): void {
+  quantizeLinearWeights(options: QuantizeOptions = {}): void {
     const weights = this.hostWeights();
     for (const module of this.arch.linearModules(this.config)) {
       const key = `${module}.weight`;
@@ -90,8 +104,8 @@ export class CausalLM {
     }
   }
 
-  static fromWeights(dir: string, config: HfModelConfig, weights: Map<string, Float32Array>): CausalLM {
-    return new CausalLM(dir, config, weights);
+  static fromWeights(dir: string, config: HfModelConfig, weights: Map<string, Float32Array>, quantized?: Map<string, Nf4Tensor>): CausalLM {
+    return new CausalLM(dir, config, weights, quantized);
   }
 
   get headDim(): number { return this.config.headDim; }
@@ -121,7 +135,8 @@ export class CausalLM {
       residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, { data, shape: this.shapes.get(name)!, dtype: 'float32' }, { transfer: true }));
     }
     for (const [key, q] of this.quantized) {
-      for (const [name, t] of Object.entries(nf4Feeds(key, q))) residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, t));
+      // Moved, not copied: the codes then exist once, in the worker (the layout stays here for graphs).
+      for (const [name, t] of Object.entries(nf4Feeds(key, q))) residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, t, { transfer: true }));
     }
     this.weights = null;
     this.residents = residents;

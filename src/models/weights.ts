@@ -6,8 +6,9 @@ import { fromBitsandbytesTensors } from '../adapters/nf4/bitsandbytes-tensors.js
 import type { Nf4Tensor } from '../adapters/nf4/nf4-tensor.js';
 import type { TensorSource } from '../io/safetensors.js';
 
+/** `keep` may take a tensor over (e.g. quantize it) by returning false: it is then not in the result. */
 export async function readWeights(
-  source: TensorSource, expected: Map<string, Shape>, where: string,
+  source: TensorSource, expected: Map<string, Shape>, where: string, keep?: (name: string, data: Float32Array) => boolean,
 ): Promise<Map<string, Float32Array>> {
   const weights = new Map<string, Float32Array>();
   for (const [name, shape] of expected) {
@@ -18,7 +19,8 @@ export async function readWeights(
     if (!sameShape(info.shape, shape)) {
       throw new TunaInputError(`${where}: tensor "${name}" has shape ${formatShape(info.shape)}, but config.json implies ${formatShape(shape)}`);
     }
-    weights.set(name, await source.readFloat32(name));
+    const data = await source.readFloat32(name);
+    if (!keep || keep(name, data)) weights.set(name, data);
   }
   return weights;
 }

@@ -43,7 +43,7 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
   const options = parsed.data;
   const log = hooks.onLog ?? (() => {});
   const modelDir = await resolveModel(options.model);
-  const model = await CausalLM.load(modelDir);
+  const model = await CausalLM.load(modelDir, options.method === 'qlora' ? { quantize: { blocksize: options.quantBlocksize, doubleQuant: options.doubleQuant } } : {});
   const data = await loadTrainingData(options.data, { modelDir, maxLength: options.maxLength, template: options.template, testSize: options.testSize, seed: options.seed, log });
   const cut = <T>(a: T[] | undefined) => a?.slice(0, options.maxLength);
   const truncate = (examples: TrainExample[]) => examples.map((e) => (e.inputIds.length <= options.maxLength ? e : {
@@ -56,10 +56,7 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
   let lora: LoraModel | null = null;
   if (options.method === 'lora' || options.method === 'qlora') {
     const qlora = options.method === 'qlora';
-    if (qlora && !model.isQuantized) {
-      model.quantizeLinearWeights({ blocksize: options.quantBlocksize, doubleQuant: options.doubleQuant });
-      log(`quantized ${model.quantized.size} linear layers to NF4 (block size ${options.quantBlocksize}${options.doubleQuant ? ', double quantization' : ''})`);
-    }
+    if (qlora) log(`base: ${model.quantized.size} linear layers in NF4 (block size ${options.quantBlocksize}${options.doubleQuant ? ', double quantization' : ''})`);
     const targets = options.targetModules ?? (qlora ? ['all-linear'] : undefined);
     lora = new LoraModel(model, {
       r: options.loraR, loraAlpha: options.loraAlpha, loraDropout: options.loraDropout,

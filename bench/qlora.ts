@@ -1,0 +1,81 @@
+// QLoRA against fp32 LoRA (both r=16, alpha=32 on every linear layer) at batch 1 x 256 on a
+// SmolLM2-135M-shaped and a TinyLlama-1.1B-shaped model: memory of the frozen base (RSS growth
+// while the model is made and moved into the runtime, measured), peak RSS and tokens/s.
+// Each (shape, mode) runs in its own process.
+//   npm run bench:qlora -- [--shapes smollm2_135m,tinyllama_1_1b] [--steps 2] [--warmup 1]
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LoraModel } from '../src/adapters/lora/lora-model.js';
+import { Runtime } from '../src/runtime/runtime.js';
+import type { TrainExample } from '../src/train/batching.js';
+import { loraTarget } from '../src/train/targets.js';
+import { train } from '../src/train/trainer.js';
+import { peakRssMb, randomModel, SHAPES, type ShapeName } from './model-shapes.js';
+import { flags, round } from './peer.js';
+
+const opts = flags({ shapes: 'smollm2_135m,tinyllama_1_1b', batch: '1', seq: '256', steps: '2', warmup: '1', child: '', mode: '' });
+const B = Number(opts.batch);
+const T = Number(opts.seq);
+const rssMb = () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return Math.round(process.memoryUsage().rss / 1024 / 1024);
+};
+
+async function runOne(shape: ShapeName, mode: 'qlora' | 'lora') {
+  const before = rssMb();
+  const model = randomModel(shape, {}, 1, mode === 'qlora');
+  const rt = new Runtime();
+  await model.residentWeights(rt);
+  const baseMb = rssMb() - before;
+  const vocab = SHAPES[shape].vocab_size;
+  let s = 3;
+  const examples: TrainExample[] = Array.from({ length: B }, () => {
+    const ids = Array.from({ length: T }, () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) % vocab);
+    return { inputIds: ids, labels: ids };
+  });
+  const lora = new LoraModel(model, { r: 16, loraAlpha: 32, targetModules: 'all-linear' });
+  const times: number[] = [];
+  let last = performance.now();
+  const outDir = await mkdtemp(join(tmpdir(), 'tuna-qlora-bench-'));
+  await train(rt, loraTarget(lora, 'bench'), examples, [], {
+    outDir, epochs: 1, maxSteps: Number(opts.warmup) + Number(opts.steps), lr: 1e-4, batchSize: B, gradAccum: 1, schedule: 'constant',
+    weightDecay: 0, maxGradNorm: 0.3, beta1: 0.9, beta2: 0.999, eps: 1e-8, keepCheckpoints: 1, seed: 0, noFinalSave: true,
+    onStep: () => {
+      const now = performance.now();
+      times.push((now - last) / 1000);
+      last = now;
+    },
+  });
+  await rt.close();
+  await rm(outDir, { recursive: true, force: true });
+  const timed = times.slice(Number(opts.warmup)).sort((a, b) => a - b);
+  const step = timed[Math.floor(timed.length / 2)]!;
+  return { shape, mode, base_mb: baseMb, peak_rss_mb: peakRssMb(), tokens_per_s: round((B * T) / step, 1), step_s: round(step, 2) };
+}
+
+if (opts.child) {
+  console.log(JSON.stringify(await runOne(opts.child as ShapeName, opts.mode as 'qlora' | 'lora')));
+  process.exit(0);
+}
+
+const self = fileURLToPath(import.meta.url);
+const results = [];
+for (const shape of opts.shapes.split(',') as ShapeName[]) {
+  const row: Record<string, Record<string, number>> = {};
+  for (const mode of ['qlora', 'lora'] as const) {
+    const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...process.argv.slice(2), '--child', shape, '--mode', mode],
+      { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const line = child.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+    if (child.status !== 0 || !line) throw new Error(`${shape} ${mode} failed: ${child.stderr.slice(-2000)}`);
+    row[mode] = JSON.parse(line);
+  }
+  const q = row.qlora!;
+  const l = row.lora!;
+  const ratios = { base_memory: round(q.base_mb! / l.base_mb!, 3), peak_rss: round(q.peak_rss_mb! / l.peak_rss_mb!, 3), tokens_per_s: round(q.tokens_per_s! / l.tokens_per_s!, 3) };
+  console.log(`${shape}: QLoRA base ${q.base_mb} MB, peak ${q.peak_rss_mb} MB, ${q.tokens_per_s} tok/s | LoRA fp32 base ${l.base_mb} MB, peak ${l.peak_rss_mb} MB, ${l.tokens_per_s} tok/s | ratios ${JSON.stringify(ratios)}`);
+  results.push({ shape, qlora: q, lora_fp32: l, ratios });
+}
+console.log(JSON.stringify({ bench: 'qlora', batch: B, seq: T, lora: { r: 16, alpha: 32, targets: 'all-linear' }, results }));
