@@ -25,14 +25,18 @@ const schema = z.object({
   out: z.string().default('tuna-quickstart').describe('Folder for the prepared data, the run and the report'),
   model: z.string().optional().describe(`Model to fine-tune (default ${QUICKSTART_MODEL}, or a tiny offline model when it cannot be had)`),
   data: z.string().optional().describe('Question/answer file to use instead of the bundled examples/tuna-docs.jsonl'),
-  epochs: z.number().int().positive().optional().describe('Passes over the data (default 2 for a real model, 30 for the offline tiny model)'),
+  epochs: z.number().int().positive().optional().describe('Passes over the data (default 2 for a real model, 12 for the offline tiny model)'),
 });
 
 /** The Hub model when it is cached or downloadable, otherwise a freshly initialised tiny model. */
 async function chooseModel(out: string, requested: string | undefined, log: (s: string) => void): Promise<{ dir: string; name: string; tiny: boolean }> {
   if (requested) return { dir: await resolveModel(requested), name: requested, tiny: false };
   try {
-    const dir = await resolveModel(QUICKSTART_MODEL, { onProgress: () => {} });
+    const bar = new ProgressBar();
+    const dir = await resolveModel(QUICKSTART_MODEL, {
+      onProgress: (p) => bar.update({ label: `downloading ${p.file} (MB)`, step: Math.round(p.bytesDone / 1e6), total: Math.round(p.bytesTotal / 1e6) }),
+    });
+    bar.done();
     return { dir, name: QUICKSTART_MODEL, tiny: false };
   } catch (error) {
     log(`${QUICKSTART_MODEL} is not in the Hugging Face cache and cannot be downloaded (${(error as Error).message.split('\n')[0]}).`);
@@ -71,7 +75,7 @@ export const quickstart = defineCommand({
       const bar = new ProgressBar();
       const run = await fineTune(rt, {
         model: model.dir, data: join(out, 'data'), method: 'lora', out: join(out, 'run'),
-        epochs: options.epochs ?? (model.tiny ? 30 : 2), lr: model.tiny ? 5e-3 : 2e-4, batchSize: 8, gradAccum: 1, maxLength: 512,
+        epochs: options.epochs ?? (model.tiny ? 12 : 2), lr: model.tiny ? 5e-3 : 2e-4, batchSize: 8, gradAccum: 1, maxLength: 512,
         loraR: model.tiny ? 32 : 16, loraAlpha: model.tiny ? 64 : 32, loraDropout: 0.05, targetModules: model.tiny ? ['all-linear'] : undefined, warmup: 0.05,
         // A random tiny model's embeddings carry no meaning yet: train them too (PEFT modules_to_save).
         modulesToSave: model.tiny ? ['embed_tokens'] : undefined,
