@@ -9,7 +9,7 @@ import type { Tensor } from '../src/graph/tensor.js';
 import { Runtime, type Feed } from '../src/runtime/runtime.js';
 import { flags, round, runPeer } from './peer.js';
 
-const opts = flags({ shapes: '512x576x1536,1024x1024x1024,2048x2048x2048', reps: '5', threads: String(availableParallelism()) });
+const opts = flags({ shapes: '512x576x1536,1024x1024x1024,2048x2048x2048', reps: '5', rounds: '3', threads: String(availableParallelism()) });
 const shapes = opts.shapes.split(',').map((s) => s.split('x').map(Number) as [number, number, number]);
 const reps = Number(opts.reps);
 const threads = Number(opts.threads);
@@ -51,27 +51,43 @@ async function timeEngine(rt: Runtime, m: number, k: number, n: number, mode: 'i
   return best;
 }
 
+// This machine's speed drifts (shared hosts): alternate the engine and the peer for a few rounds
+// and keep each side's best, so neither is measured only in a slow spell.
 const rt = new Runtime({ threads });
-const results = [];
-for (const [m, k, n] of shapes) {
-  const flops = 2 * m * k * n;
-  const input = flops / (await timeEngine(rt, m, k, n, 'input')) / 1e9;
-  const initializer = flops / (await timeEngine(rt, m, k, n, 'initializer')) / 1e9;
-  results.push({ m, k, n, tuna_gflops: round(input), tuna_initializer_gflops: round(initializer) });
-  console.log(`tuna   ${m}x${k}x${n}: ${input.toFixed(1)} GFLOP/s (B fed), ${initializer.toFixed(1)} GFLOP/s (B initializer)`);
+const best = new Map<string, { input: number; initializer: number; torch: number | null }>();
+let peerNote: string | undefined;
+for (let round = 0; round < Number(opts.rounds); round++) {
+  for (const [m, k, n] of shapes) {
+    const flops = 2 * m * k * n;
+    const input = flops / (await timeEngine(rt, m, k, n, 'input')) / 1e9;
+    const initializer = flops / (await timeEngine(rt, m, k, n, 'initializer')) / 1e9;
+    const key = `${m}x${k}x${n}`;
+    const prev = best.get(key) ?? { input: 0, initializer: 0, torch: null };
+    best.set(key, { ...prev, input: Math.max(prev.input, input), initializer: Math.max(prev.initializer, initializer) });
+  }
+  const peer = runPeer<{ m: number; k: number; n: number; gflops: number }>('gemm_bench.py', [
+    '--threads', String(threads), '--dtypes', 'float32', '--reps', String(reps), '--shapes', opts.shapes,
+  ]);
+  if (!peer.ok) peerNote = peer.note;
+  for (const p of peer.rows) {
+    const entry = best.get(`${p.m}x${p.k}x${p.n}`);
+    if (entry) entry.torch = Math.max(entry.torch ?? 0, p.gflops);
+  }
 }
 await rt.close();
-
-const peer = runPeer<{ m: number; k: number; n: number; gflops: number }>('gemm_bench.py', [
-  '--threads', String(threads), '--dtypes', 'float32', '--reps', String(reps), '--shapes', opts.shapes,
-]);
-if (!peer.ok) console.log(`torch  skipped: ${peer.note}`);
+const results = shapes.map(([m, k, n]) => {
+  const b = best.get(`${m}x${k}x${n}`)!;
+  console.log(`tuna   ${m}x${k}x${n}: ${b.input.toFixed(1)} GFLOP/s (B fed), ${b.initializer.toFixed(1)} GFLOP/s (B initializer)`);
+  return { m, k, n, tuna_gflops: round(b.input), tuna_initializer_gflops: round(b.initializer), torch: b.torch };
+});
+const peer = { ok: peerNote === undefined, note: peerNote, rows: results.filter((r) => r.torch !== null).map((r) => ({ m: r.m, k: r.k, n: r.n, gflops: r.torch! })) };
 const rows = results.map((r) => {
   const torch = peer.rows.find((p) => p.m === r.m && p.k === r.k && p.n === r.n)?.gflops ?? null;
   if (torch !== null) {
     console.log(`torch  ${r.m}x${r.k}x${r.n}: ${torch} GFLOP/s -> ratio ${(r.tuna_gflops / torch).toFixed(2)} (fed), ${(r.tuna_initializer_gflops / torch).toFixed(2)} (initializer)`);
   }
-  return { ...r, torch_gflops: torch, ratio: torch ? round(r.tuna_gflops / torch, 3) : null,
+  const { torch: _t, ...rest } = r;
+  return { ...rest, torch_gflops: torch, ratio: torch ? round(r.tuna_gflops / torch, 3) : null,
     ratio_initializer: torch ? round(r.tuna_initializer_gflops / torch, 3) : null };
 });
-console.log(JSON.stringify({ bench: 'gemm', threads, reps, shapes: rows, peer: peer.ok ? 'torch.mm float32 (OpenBLAS)' : peer.note }));
+console.log(JSON.stringify({ bench: 'gemm', threads, reps, rounds: Number(opts.rounds), shapes: rows, peer: peer.ok ? 'torch.mm float32 (OpenBLAS)' : peer.note }));
