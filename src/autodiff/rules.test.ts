@@ -117,6 +117,7 @@ const specs: Record<Op, OpSpec> = {
   ReduceSum: { shapes: [[[3, 4]], [[2, 3, 4]]], build: (g, [a]) => g.reduceSum(a!, [0, -1], a!.rank === 3) },
   ReduceMean: { shapes: [[[3, 4]], [[2, 3, 4]]], build: (g, [a]) => g.reduceMean(a!, [-1], true) },
   ReduceMax: { shapes: [[[3, 4]], [[2, 3, 4]]], build: (g, [a]) => g.reduceMax(a!, [1]) },
+  Softmax: { shapes: [[[3, 4]], [[2, 3, 5]]], build: (g, [a]) => g.softmax(a!, a!.rank === 3 ? 1 : -1) },
   SoftmaxCrossEntropy: {
     shapes: [[[3, 5]], [[4, 2]]],
     build: (g, [a]) => g.softmaxCrossEntropy(a!, int64(g, [1, -100, 4, 0].slice(0, a!.shape[0]).map((t) => (t >= a!.shape[1]! ? 1 : t)), [a!.shape[0]!]))[0],

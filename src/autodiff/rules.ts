@@ -141,6 +141,8 @@ export const gradRules = {
     return [g.mul(spread(ctx), share)];
   },
   Trilu: ({ g, gy, attrs }) => [g.trilu(gy, attrs.upper, attrs.k)],
+  // dx = y * (gy - sum(gy * y)) along the axis: only the output is needed.
+  Softmax: ({ g, y, gy, attrs }) => [g.mul(y, g.sub(gy, g.reduceSum(g.mul(gy, y), [attrs.axis], true)))],
   // d(sum of -logp[i, t_i])/dlogits = (softmax - onehot) on counted rows; the log-probabilities output
   // only feeds this rule (its own gradient is not supported).
   SoftmaxCrossEntropy: (ctx) => {

@@ -287,6 +287,12 @@ export class Graph {
     return this.emit('Trilu', [x], { upper, k }, [x.shape], [x.dtype]);
   }
 
+  /** Softmax along an axis, as one op (see composite.ts for why it is fused). */
+  softmax(x: Tensor, axis = -1): Tensor {
+    this.expectFloat('Softmax', x);
+    return this.emit('Softmax', [x], { axis: this.axis('Softmax', axis, x) }, [x.shape], [x.dtype]);
+  }
+
   /**
    * Summed cross-entropy of logits (N, V) against int64 targets (N), skipping targets equal to
    * `ignoreIndex`; also returns the (N, V) log-probabilities (the backward pass reuses them).

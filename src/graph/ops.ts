@@ -29,6 +29,8 @@ export interface OpAttrs {
   ReduceMean: { axes: number[]; keepDims: boolean };
   ReduceMax: { axes: number[]; keepDims: boolean };
   Trilu: { upper: boolean; k: number };
+  /** exp(x) / sum(exp(x)) along one axis (fused: the backward pass keeps only the output). */
+  Softmax: { axis: number };
   /** Fused log-softmax + negative log-likelihood over (N, V) logits and (N) int64 targets: outputs the summed loss and the log-probabilities. */
   SoftmaxCrossEntropy: { ignoreIndex: number };
 }

@@ -75,6 +75,7 @@ export const emitters = {
   ReduceSum: reduceWithAxesInput,
   ReduceMean: reduceWithAxesAttr,
   ReduceMax: reduceWithAxesAttr,
+  Softmax: (ctx) => make(ctx, 'Softmax', ctx.inputs, [intAttr('axis', ctx.attrs.axis)]),
   SoftmaxCrossEntropy: (ctx) => make(ctx, 'SoftmaxCrossEntropyLoss', ctx.inputs, [
     stringAttr('reduction', 'sum'), intAttr('ignore_index', ctx.attrs.ignoreIndex),
   ]),

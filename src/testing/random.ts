@@ -1,14 +1,10 @@
-// A small seeded PRNG (mulberry32) so tests draw the same numbers on every machine.
+// A small seeded PRNG (mulberry32) so tests, initialisation and sampling draw the same numbers on every machine.
+import { mulberry32 as mulberry32Uint32 } from '../data/prng.js';
 
+/** Uniform numbers in [0, 1) from mulberry32 (the same stream the data split uses, scaled). */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = mulberry32Uint32(seed);
+  return () => next() / 4294967296;
 }
 
 /** Uniform values in [lo, hi). */
