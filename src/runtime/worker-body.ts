@@ -38,7 +38,9 @@ export function workerBody(req: (id: string) => any, data: { ortPath: string }):
 
   async function handle(msg: WorkerRequest): Promise<WorkerReply & { transfer?: ArrayBuffer[] }> {
     if (msg.kind === 'create') {
-      const options = { intraOpNumThreads: msg.threads, interOpNumThreads: 1, executionMode: 'sequential' };
+      // No memory pattern: for training graphs its one planned block for all intermediates raised
+      // peak memory by about 2 GB on a 135M-parameter step, with no gain in speed (measured).
+      const options = { intraOpNumThreads: msg.threads, interOpNumThreads: 1, executionMode: 'sequential', enableMemPattern: false };
       let session;
       try {
         session = await ort.InferenceSession.create(msg.bytes, { ...options, graphOptimizationLevel: 'all' });
