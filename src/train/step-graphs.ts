@@ -35,7 +35,7 @@ export function buildMicroStep(
   model: CausalLM,
   shape: { batch: number; length: number },
   trainables: Trainable[],
-  options: { hook?: LinearHook; accumulate: boolean; forwardOnly?: boolean },
+  options: { hook?: LinearHook; accumulate: boolean; forwardOnly?: boolean; update?: AdamWSettings },
 ): MicroStepGraph {
   const { g, ctx, logits } = model.buildForward({ ...shape, pastLength: 0, lastOnly: false }, options.hook);
   const n = shape.batch * shape.length;
@@ -50,6 +50,8 @@ export function buildMicroStep(
     return existing;
   });
   const grads = gradients(g, g.mul(ce.sum, scale), params);
+  // Without accumulation the optimizer step joins the same graph: no gradient leaves the session.
+  if (options.update) return { graph: g, outputs: { ...outputs, ...appendAdamW(g, trainables, params, grads, options.update) } };
   trainables.forEach((t, i) => {
     const grad = grads[i]!;
     outputs[`acc_out.${t.name}`] = options.accumulate ? g.add(g.input(accName(t.name), t.shape), grad) : grad;
@@ -65,6 +67,7 @@ export interface AdamWSettings {
 }
 
 /**
+ * A graph of its own for the update after accumulated micro-batches:
  * torch.optim.AdamW on every trainable after clipping the accumulated gradients to a global norm:
  * p <- p (1 - lr wd); m <- b1 m + (1 - b1) g; v <- b2 v + (1 - b2) g^2;
  * p <- p - (lr / (1 - b1^t)) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
@@ -72,13 +75,23 @@ export interface AdamWSettings {
  */
 export function buildUpdate(trainables: Trainable[], adam: AdamWSettings): MicroStepGraph {
   const g = new Graph();
+  const grads = trainables.map((t) => g.input(accName(t.name), t.shape));
+  const params = trainables.map((t) => g.input(t.name, t.shape));
+  return { graph: g, outputs: appendAdamW(g, trainables, params, grads, adam) };
+}
+
+/**
+ * Adds the clipped AdamW update of `params` by `grads` to a graph: outputs `grad_norm` and, per
+ * trainable, `new.<name>` and the new moments. Reads inputs `lr`, `bias_correction1/2`, `max_grad_norm`
+ * and the moments `adam_m.<name>` / `adam_v.<name>`.
+ */
+export function appendAdamW(g: Graph, trainables: Trainable[], params: Tensor[], grads: Tensor[], adam: AdamWSettings): Record<string, Tensor> {
   const lr = g.input('lr', []);
   const bc1 = g.input('bias_correction1', []);
   const bc2 = g.input('bias_correction2', []);
   const maxNorm = g.input('max_grad_norm', []);
-  const acc = trainables.map((t) => g.input(accName(t.name), t.shape));
   let sumSq: Tensor = g.scalar(0);
-  for (const a of acc) sumSq = g.add(sumSq, g.reduceSum(g.mul(a, a), a.shape.map((_, i) => i)));
+  for (const a of grads) sumSq = g.add(sumSq, g.reduceSum(g.mul(a, a), a.shape.map((_, i) => i)));
   const norm = g.sqrt(sumSq);
   const clip = g.min(g.scalar(1), g.div(maxNorm, g.add(norm, g.scalar(1e-6))));
   const outputs: Record<string, Tensor> = { grad_norm: norm };
@@ -86,10 +99,10 @@ export function buildUpdate(trainables: Trainable[], adam: AdamWSettings): Micro
   const stepSize = g.div(lr, bc1);
   const sqrtBc2 = g.sqrt(bc2);
   trainables.forEach((t, i) => {
-    const p = g.input(t.name, t.shape);
+    const p = params[i]!;
     const m = g.input(momentName(t.name, 'm'), t.shape);
     const v = g.input(momentName(t.name, 'v'), t.shape);
-    const grad = g.mul(acc[i]!, clip);
+    const grad = g.mul(grads[i]!, clip);
     const m2 = g.add(g.mul(m, g.scalar(adam.beta1)), g.mul(grad, g.scalar(1 - adam.beta1)));
     const v2 = g.add(g.mul(v, g.scalar(adam.beta2)), g.mul(g.mul(grad, grad), g.scalar(1 - adam.beta2)));
     const decayed = t.decay && adam.weightDecay > 0 ? g.mul(p, g.sub(one, g.mul(lr, g.scalar(adam.weightDecay)))) : p;
@@ -98,5 +111,5 @@ export function buildUpdate(trainables: Trainable[], adam: AdamWSettings): Micro
     outputs[`new.${momentName(t.name, 'm')}`] = m2;
     outputs[`new.${momentName(t.name, 'v')}`] = v2;
   });
-  return { graph: g, outputs };
+  return outputs;
 }

@@ -145,18 +145,21 @@ export async function train(
 
   // Graphs of this run, by shape; identical models across runs share one session (the runtime dedups by bytes).
   const compiled = new Map<string, Promise<Executable>>();
+  const adam = { beta1: options.beta1, beta2: options.beta2, eps: options.eps, weightDecay: options.weightDecay };
+  const fused = options.gradAccum === 1;
   const micro = (shape: { batch: number; length: number }, accumulate: boolean, forwardOnly = false): Promise<Executable> => {
     const key = `${shape.batch}x${shape.length}:${accumulate}:${forwardOnly}`;
     let exe = compiled.get(key);
     if (!exe) {
-      const { graph, outputs } = buildMicroStep(model, shape, trainables, { hook: target.hook, accumulate, forwardOnly });
+      const update = fused && !forwardOnly ? adam : undefined;
+      const { graph, outputs } = buildMicroStep(model, shape, trainables, { hook: target.hook, accumulate, forwardOnly, update });
       exe = rt.compile(graph, outputs);
       compiled.set(key, exe);
     }
     return exe;
   };
-  const updateGraph = buildUpdate(trainables, { beta1: options.beta1, beta2: options.beta2, eps: options.eps, weightDecay: options.weightDecay });
-  const update = rt.compile(updateGraph.graph, updateGraph.outputs);
+  const updateGraph = fused ? null : buildUpdate(trainables, adam);
+  const update = updateGraph ? rt.compile(updateGraph.graph, updateGraph.outputs) : null;
   const accKeep = Object.fromEntries(trainables.map((t) => [`acc_out.${t.name}`, `${target.residentName(t.name)}#acc`]));
   const updateKeep: Record<string, string> = {};
   for (const t of trainables) {
@@ -232,6 +235,15 @@ export async function train(
     let lossSum = 0;
     let tokenCount = 0;
     let seen = 0;
+    let gradNorm = NaN;
+    const t = state.step + 1;
+    const lr = learningRate(schedule, state.step);
+    const scalars = {
+      lr: new Float32Array([lr]),
+      bias_correction1: new Float32Array([1 - options.beta1 ** t]),
+      bias_correction2: new Float32Array([1 - options.beta2 ** t]),
+      max_grad_norm: new Float32Array([options.maxGradNorm > 0 ? options.maxGradNorm : Infinity]),
+    };
     for (let i = 0; i < group.length; i++) {
       const batch = group[i]!;
       const c = collated[i]!;
@@ -242,33 +254,30 @@ export async function train(
         ...baseFeeds,
         ...model.batchFeeds({ ids: c.ids, attentionMask: c.mask, positions: c.positions, segments: c.segments }),
         ...(target.extraFeeds?.(shape, random) ?? {}),
+        ...(fused ? scalars : {}),
         targets: c.targets,
         loss_scale: new Float32Array([groupTokens > 0 ? 1 / groupTokens : 0]),
       };
-      const out = await exe.run(feeds, { fetch: ['loss_sum', 'token_count'], keep: accKeep, ignoreUnknown: true });
+      const fetch = fused ? ['loss_sum', 'token_count', 'grad_norm'] : ['loss_sum', 'token_count'];
+      const out = await exe.run(feeds, { fetch, keep: fused ? updateKeep : accKeep, ignoreUnknown: true });
       lossSum += out.loss_sum!.data[0] as number;
       tokenCount += out.token_count!.data[0] as number;
+      if (fused) gradNorm = out.grad_norm!.data[0] as number;
       seen += c.mask.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0);
     }
     const loss = tokenCount > 0 ? lossSum / tokenCount : 0;
     if (!Number.isFinite(loss)) {
       throw new NonFiniteLossError(
-        `the training loss became ${loss} at step ${state.step + 1}; stopped without updating the weights. ` +
+        `the training loss became ${loss} at step ${state.step + 1}; stopped without saving that step. ` +
           `The last good checkpoint is kept in ${options.outDir}. Try a lower --lr or check the data.`,
       );
     }
-    const lr = learningRate(schedule, state.step);
-    const t = state.step + 1;
-    const up = await (await update).run({
-      ...baseFeeds,
-      lr: new Float32Array([lr]),
-      bias_correction1: new Float32Array([1 - options.beta1 ** t]),
-      bias_correction2: new Float32Array([1 - options.beta2 ** t]),
-      max_grad_norm: new Float32Array([options.maxGradNorm > 0 ? options.maxGradNorm : Infinity]),
-    }, { fetch: ['grad_norm'], keep: updateKeep, ignoreUnknown: true });
+    if (update) {
+      const up = await (await update).run({ ...baseFeeds, ...scalars }, { fetch: ['grad_norm'], keep: updateKeep, ignoreUnknown: true });
+      gradNorm = up.grad_norm!.data[0] as number;
+    }
     state.step = t;
     lastLoss = loss;
-    const gradNorm = up.grad_norm!.data[0] as number;
     const seconds = (performance.now() - stepStart) / 1000;
     const metrics: StepMetrics = {
       step: state.step, totalSteps, epoch: state.epoch + state.batchIndex / epochPlan.length, loss, lr, grad_norm: gradNorm,
