@@ -33,6 +33,10 @@ export type WorkerReply =
 export function workerBody(req: (id: string) => any, data: { ortPath: string }): void {
   const ort = req(data.ortPath);
   const { parentPort } = req('node:worker_threads');
+  // Replaced residents (updated weights, optimizer state) are large buffers the collector does
+  // not hurry to free; collecting after big replacements keeps one copy alive instead of several.
+  req('v8').setFlagsFromString('--expose-gc');
+  const collect: () => void = req('vm').runInNewContext('gc');
   const sessions = new Map<number, any>();
   const residents = new Map<string, any>();
 
@@ -92,13 +96,18 @@ export function workerBody(req: (id: string) => any, data: { ortPath: string }):
     }
     const outputs: Record<string, WireTensor> = {};
     const transfer = new Set<ArrayBuffer>();
+    let replacedBytes = 0;
     for (const [name, t] of Object.entries(results) as [string, any][]) {
       const keepAs = msg.keep[name];
-      if (keepAs !== undefined) residents.set(keepAs, t);
+      if (keepAs !== undefined) {
+        residents.set(keepAs, t);
+        replacedBytes += t.data.byteLength;
+      }
       if (!msg.fetch.includes(name)) continue;
       outputs[name] = { data: t.data, dims: [...t.dims], dtype: t.type };
       if (keepAs === undefined) transfer.add(t.data.buffer);
     }
+    if (replacedBytes > 256 * 1024 * 1024) collect();
     return { id: msg.id, ok: true, outputs, transfer: [...transfer] };
   }
 
