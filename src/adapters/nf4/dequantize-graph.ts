@@ -7,6 +7,9 @@ import type { Tensor } from '../../graph/tensor.js';
 import { NF4_TABLE } from './nf4-table.js';
 import type { Nf4Tensor } from './nf4-tensor.js';
 
+/** NF4 values of both nibbles of every byte value, first element (high nibble) first. */
+const NIBBLE_PAIRS = Float32Array.from({ length: 512 }, (_, i) => NF4_TABLE[i % 2 === 0 ? (i >> 1) >> 4 : (i >> 1) & 15]!);
+
 export interface Nf4Layout {
   shape: readonly number[];
   blocksize: number;
@@ -61,15 +64,13 @@ export function dequantizeNf4Graph(g: Graph, inputs: Nf4GraphInputs, layout: Nf4
   const n = layout.shape.reduce((a, b) => a * b, 1);
   const zero = after ? g.mul(g.reshape(g.slice(g.reshape(after, [-1]), [0], [1]), []), g.scalar(0, after.dtype)) : null;
   const table = (values: Float32Array) => {
-    const t = g.constant(values, [values.length], 'float32');
+    const t = g.constant(values, values === NIBBLE_PAIRS ? [256, 2] : [values.length], 'float32');
     return zero ? g.add(t, g.cast(zero, 'float32')) : t;
   };
-  const codes = g.cast(inputs.packed, 'int32');
-  const high = g.div(codes, g.scalar(16, 'int32'));
-  const low = g.sub(codes, g.mul(high, g.scalar(16, 'int32')));
-  let index = g.reshape(g.concat([g.unsqueeze(high, [1]), g.unsqueeze(low, [1])], 1), [2 * codes.shape[0]!]);
-  if (index.shape[0] !== n) index = g.slice(index, [0], [n]);
-  const values = g.gather(table(NF4_TABLE), index); // (n)
+  // One lookup per byte: row b of the (256, 2) table holds the values of its high and low nibble.
+  const bytes = inputs.packed.shape[0]!;
+  const pairs = g.reshape(g.gather(table(NIBBLE_PAIRS), g.cast(inputs.packed, 'int32')), [2 * bytes]); // (2 * bytes)
+  const values = 2 * bytes === n ? pairs : g.slice(pairs, [0], [n]); // (n)
   let absmax = inputs.absmax;
   if (layout.doubleQuant) {
     const decoded = g.gather(table(layout.nestedCode!), g.cast(inputs.absmax, 'int32'));
