@@ -62,10 +62,14 @@ function scaleBlocks(g: Graph, values: Tensor, scales: Tensor, size: number): Te
  */
 export function dequantizeNf4Graph(g: Graph, inputs: Nf4GraphInputs, layout: Nf4Layout, after?: Tensor): Tensor {
   const n = layout.shape.reduce((a, b) => a * b, 1);
-  const zero = after ? g.mul(g.reshape(g.slice(g.reshape(after, [-1]), [0], [1]), []), g.scalar(0, after.dtype)) : null;
+  // The zero passes through an integer cast: an ordering dependency that carries no gradient, so the
+  // backward pass neither differentiates the dequantization nor keeps its intermediates.
+  const zero = after
+    ? g.cast(g.cast(g.mul(g.reshape(g.slice(g.reshape(after, [-1]), [0], [1]), []), g.scalar(0, after.dtype)), 'int32'), 'float32')
+    : null;
   const table = (values: Float32Array) => {
     const t = g.constant(values, values === NIBBLE_PAIRS ? [256, 2] : [values.length], 'float32');
-    return zero ? g.add(t, g.cast(zero, 'float32')) : t;
+    return zero ? g.add(t, zero) : t;
   };
   // One lookup per byte: row b of the (256, 2) table holds the values of its high and low nibble.
   const bytes = inputs.packed.shape[0]!;
