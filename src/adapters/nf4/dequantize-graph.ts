@@ -64,16 +64,17 @@ export function dequantizeNf4Graph(g: Graph, inputs: Nf4GraphInputs, layout: Nf4
   const n = layout.shape.reduce((a, b) => a * b, 1);
   // The zero passes through an integer cast: an ordering dependency that carries no gradient, so the
   // backward pass neither differentiates the dequantization nor keeps its intermediates.
-  const zero = after
-    ? g.cast(g.cast(g.mul(g.reshape(g.slice(g.reshape(after, [-1]), [0], [1]), []), g.scalar(0, after.dtype)), 'int32'), 'float32')
-    : null;
+  const zeroInt = after ? g.cast(g.mul(g.reshape(g.slice(g.reshape(after, [-1]), [0], [1]), []), g.scalar(0, after.dtype)), 'int32') : null;
+  const zero = zeroInt ? g.cast(zeroInt, 'float32') : null;
+  // The codes pass through the same dependency, so their int32 copy is made just in time too.
+  const packed = zeroInt ? g.where(g.equal(zeroInt, g.scalar(0, 'int32')), inputs.packed, inputs.packed) : inputs.packed;
   const table = (values: Float32Array) => {
     const t = g.constant(values, values === NIBBLE_PAIRS ? [256, 2] : [values.length], 'float32');
     return zero ? g.add(t, zero) : t;
   };
   // One lookup per byte: row b of the (256, 2) table holds the values of its high and low nibble.
-  const bytes = inputs.packed.shape[0]!;
-  const pairs = g.reshape(g.gather(table(NIBBLE_PAIRS), g.cast(inputs.packed, 'int32')), [2 * bytes]); // (2 * bytes)
+  const bytes = packed.shape[0]!;
+  const pairs = g.reshape(g.gather(table(NIBBLE_PAIRS), g.cast(packed, 'int32')), [2 * bytes]); // (2 * bytes)
   const values = 2 * bytes === n ? pairs : g.slice(pairs, [0], [n]); // (n)
   let absmax = inputs.absmax;
   if (layout.doubleQuant) {
