@@ -7,11 +7,13 @@ import { resolveModel } from '../../io/hub.js';
 import { CausalLM } from '../../models/model.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { loadTokenizer } from '../../tokenizer/index.js';
+import { uploadAdapter } from '../../generate/resident-adapter.js';
 import { defineCommand } from '../command.js';
 
 export const generateSchema = z.object({
   model: z.string().min(1).describe('model folder, or Hugging Face Hub id (org/name)'),
   prompt: z.string().describe('text to continue (with --chat: the user message)'),
+  adapter: z.string().optional().describe('LoRA adapter folder to generate with on top of --model'),
   chat: z.boolean().default(false).describe("wrap the prompt in the model's chat template and answer it"),
   system: z.string().optional().describe('system message for --chat'),
   maxNewTokens: z.number().int().min(1).default(128).describe('most tokens to generate'),
@@ -43,7 +45,9 @@ export async function runGenerate(options: GenerateCommandOptions, io: GenerateI
   const rt = new Runtime();
   try {
     const prompt = options.chat ? { messages: chatMessages(options.prompt, options.system) } : options.prompt;
+    const adapter = options.adapter ? (await uploadAdapter(rt, model, 'generate', options.adapter)).adapter : undefined;
     return await generateText(rt, model, tokenizer, prompt, {
+      adapter,
       maxNewTokens: options.maxNewTokens,
       temperature: options.temperature,
       topK: options.topK,
