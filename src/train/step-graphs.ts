@@ -90,24 +90,27 @@ export function appendAdamW(g: Graph, trainables: Trainable[], params: Tensor[],
   const bc1 = g.input('bias_correction1', []);
   const bc2 = g.input('bias_correction2', []);
   const maxNorm = g.input('max_grad_norm', []);
+  // Scalars are folded first so each tensor sees few passes: clip and (1 - beta) join one factor.
+  const squares = grads.map((a) => g.mul(a, a));
   let sumSq: Tensor = g.scalar(0);
-  for (const a of grads) sumSq = g.add(sumSq, g.reduceSum(g.mul(a, a), a.shape.map((_, i) => i)));
+  for (const sq of squares) sumSq = g.add(sumSq, g.reduceSum(sq, sq.shape.map((_, i) => i)));
   const norm = g.sqrt(sumSq);
   const clip = g.min(g.scalar(1), g.div(maxNorm, g.add(norm, g.scalar(1e-6))));
   const outputs: Record<string, Tensor> = { grad_norm: norm };
   const one = g.scalar(1);
   const stepSize = g.div(lr, bc1);
-  const sqrtBc2 = g.sqrt(bc2);
+  const invSqrtBc2 = g.reciprocal(g.sqrt(bc2));
+  const firstFactor = g.mul(clip, g.scalar(1 - adam.beta1));
+  const secondFactor = g.mul(g.mul(clip, clip), g.scalar(1 - adam.beta2));
   trainables.forEach((t, i) => {
     const p = params[i]!;
     const m = g.input(momentName(t.name, 'm'), t.shape);
     const v = g.input(momentName(t.name, 'v'), t.shape);
-    const grad = g.mul(grads[i]!, clip);
-    const m2 = g.add(g.mul(m, g.scalar(adam.beta1)), g.mul(grad, g.scalar(1 - adam.beta1)));
-    const v2 = g.add(g.mul(v, g.scalar(adam.beta2)), g.mul(g.mul(grad, grad), g.scalar(1 - adam.beta2)));
+    const m2 = g.add(g.mul(m, g.scalar(adam.beta1)), g.mul(grads[i]!, firstFactor));
+    const v2 = g.add(g.mul(v, g.scalar(adam.beta2)), g.mul(squares[i]!, secondFactor));
     const decayed = t.decay && adam.weightDecay > 0 ? g.mul(p, g.sub(one, g.mul(lr, g.scalar(adam.weightDecay)))) : p;
-    const denom = g.add(g.div(g.sqrt(v2), sqrtBc2), g.scalar(adam.eps));
-    outputs[`new.${t.name}`] = g.sub(decayed, g.mul(stepSize, g.div(m2, denom)));
+    const denom = g.add(g.mul(g.sqrt(v2), invSqrtBc2), g.scalar(adam.eps));
+    outputs[`new.${t.name}`] = g.sub(decayed, g.mul(g.div(m2, denom), stepSize));
     outputs[`new.${momentName(t.name, 'm')}`] = m2;
     outputs[`new.${momentName(t.name, 'v')}`] = v2;
   });
