@@ -1,3 +1,5 @@
+import { LengthTally } from './length-tally.js';
+
 /** Summary of a list of lengths. Percentiles use the nearest-rank method; all zero when empty. */
 export interface LengthStats {
   count: number;
@@ -48,29 +50,7 @@ export function lengthStats(values: readonly number[]): LengthStats {
  * `  10-19 | ######## 8`. Bars are scaled so the fullest bin is `width` characters.
  */
 export function textHistogram(values: readonly number[], options: { bins?: number; width?: number } = {}): string {
-  if (values.length === 0) return '(no values)';
-  const bins = Math.max(1, options.bins ?? 10);
-  const width = Math.max(1, options.width ?? 40);
-  // A loop, not Math.min(...values), which overflows the stack on large datasets.
-  let min = values[0]!;
-  let max = values[0]!;
-  for (const value of values) {
-    if (value < min) min = value;
-    if (value > max) max = value;
-  }
-  const binWidth = Math.max(1, Math.ceil((max - min + 1) / bins));
-  const counts = new Array<number>(Math.ceil((max - min + 1) / binWidth)).fill(0);
-  for (const value of values) counts[Math.floor((value - min) / binWidth)]!++;
-  const labels = counts.map((_, i) => {
-    const low = min + i * binWidth;
-    return binWidth === 1 ? `${low}` : `${low}-${low + binWidth - 1}`;
-  });
-  const labelWidth = Math.max(...labels.map((l) => l.length));
-  const fullest = Math.max(...counts);
-  return counts
-    .map((count, i) => {
-      const bar = '#'.repeat(count === 0 ? 0 : Math.max(1, Math.round((count / fullest) * width)));
-      return `${labels[i]!.padStart(labelWidth)} | ${bar}${bar ? ' ' : ''}${count}`;
-    })
-    .join('\n');
+  const tally = new LengthTally();
+  for (const value of values) tally.add(value);
+  return tally.histogram(options);
 }

@@ -1,10 +1,8 @@
 // `tuna eval` as a library call: teacher-forced loss and perplexity on held-out examples, greedy
 // answers scored by exact match, token F1 and ROUGE-L, and optionally the same for the base
 // model with the same prompts, so fine-tuning is measured against prompting the base.
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { TunaInputError } from '../errors.js';
 import { generateTokens } from '../generate/generator.js';
 import type { CausalLM, ForwardAdapter } from '../models/model.js';
@@ -12,6 +10,7 @@ import type { Feed, Runtime } from '../runtime/runtime.js';
 import type { Tokenizer } from '../tokenizer/index.js';
 import { collate, planEpoch, type TrainExample } from '../train/batching.js';
 import { buildMicroStep } from '../train/step-graphs.js';
+import { readJsonlLines } from '../train/data.js';
 import { compareOutputs, type ComparedExample } from './compare.js';
 import type { LossTotals } from './aggregate.js';
 import { readMetricsLog, type TrainingLogLine } from './metrics-log.js';
@@ -30,18 +29,8 @@ export async function readEvalExamples(path: string, limit?: number): Promise<Ev
   let file = path;
   if ((await stat(path).catch(() => null))?.isDirectory()) file = join(path, 'test.jsonl');
   const out: EvalExample[] = [];
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let n = 0;
   try {
-    for await (const line of lines) {
-      n++;
-      if (!line.trim()) continue;
-      let r: Record<string, unknown>;
-      try {
-        r = JSON.parse(line);
-      } catch (e) {
-        throw new TunaInputError(`${file}:${n}: not valid JSON (${(e as Error).message})`);
-      }
+    for await (const { record: r, line: n } of readJsonlLines(file)) {
       if (typeof r.prompt !== 'string' || typeof r.reference !== 'string' || !Array.isArray(r.input_ids) || !Array.isArray(r.labels)) {
         throw new TunaInputError(`${file}:${n}: needs "prompt", "reference", "input_ids" and "labels" as \`tuna prepare\` writes them (packed files cannot be evaluated)`);
       }

@@ -22,8 +22,13 @@ export async function saveModelFolder(
     const { quantization_config: _dropped, ...config } = model.config.raw;
     await writeFile(join(tmp, 'config.json'), `${JSON.stringify({ ...config, torch_dtype: 'float32' }, null, 2)}\n`);
     await writeShardedSafetensors(tmp, tensors, { maxShardBytes: options.maxShardBytes ?? 2 * 1024 ** 3 });
-    for (const name of await readdir(model.dir).catch(() => [] as string[])) {
-      if (COPIED.test(name)) await copyFile(join(model.dir, name), join(tmp, name));
-    }
+    await copyTokenizerFiles(model.dir, tmp);
   });
+}
+
+/** Copies the tokenizer, chat template and generation files of a model folder into another. */
+export async function copyTokenizerFiles(from: string, to: string): Promise<void> {
+  for (const name of await readdir(from).catch(() => [] as string[])) {
+    if (COPIED.test(name)) await copyFile(join(from, name), join(to, name));
+  }
 }

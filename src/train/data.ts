@@ -21,20 +21,26 @@ export interface LoadDataOptions {
   log: (line: string) => void;
 }
 
+/** The JSON records of a JSONL file with their 1-based line numbers; a bad line is an error naming file and line. */
+export async function* readJsonlLines(file: string): AsyncGenerator<{ record: Record<string, unknown>; line: number }> {
+  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
+  let line = 0;
+  for await (const text of lines) {
+    line++;
+    if (text.trim() === '') continue;
+    try {
+      yield { record: JSON.parse(text) as Record<string, unknown>, line };
+    } catch (e) {
+      if (!(e instanceof SyntaxError)) throw e;
+      throw new TunaInputError(`${file}:${line}: not valid JSON (${e.message})`);
+    }
+  }
+}
+
 /** Reads input_ids/labels records from a prepared JSONL file, naming the line of a bad record. */
 export async function readPreparedJsonl(file: string): Promise<TrainExample[]> {
   const out: TrainExample[] = [];
-  const lines = createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity });
-  let n = 0;
-  for await (const line of lines) {
-    n++;
-    if (line.trim() === '') continue;
-    let rec: { input_ids?: unknown; labels?: unknown; position_ids?: unknown; segment_ids?: unknown };
-    try {
-      rec = JSON.parse(line);
-    } catch (e) {
-      throw new TunaInputError(`${file}:${n}: not valid JSON (${(e as Error).message})`);
-    }
+  for await (const { record: rec, line: n } of readJsonlLines(file)) {
     const ids = rec.input_ids;
     const labels = rec.labels;
     if (!Array.isArray(ids) || !ids.every(Number.isInteger)) throw new TunaInputError(`${file}:${n}: field "input_ids" must be a list of token ids; was the file written by tuna prepare?`);

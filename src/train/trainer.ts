@@ -201,7 +201,6 @@ export async function train(
 
   const metricsPath = join(options.outDir, 'metrics.jsonl');
   const started = performance.now();
-  const elapsedBefore = 0;
   let lastLoss = NaN;
   let lastEval: number | null = null;
   let interrupted = false;
@@ -281,7 +280,7 @@ export async function train(
     const seconds = (performance.now() - stepStart) / 1000;
     const metrics: StepMetrics = {
       step: state.step, totalSteps, epoch: state.epoch + state.batchIndex / epochPlan.length, loss, lr, grad_norm: gradNorm,
-      tokens_per_s: seen / seconds, elapsed: elapsedBefore + (performance.now() - started) / 1000,
+      tokens_per_s: seen / seconds, elapsed: (performance.now() - started) / 1000,
     };
     if (options.evalEvery && state.step % options.evalEvery === 0 && state.step < totalSteps) {
       lastEval = await evaluate();

@@ -1,14 +1,13 @@
 // `tuna quantize`: a model folder whose linear layers are stored as bitsandbytes NF4 tensors, with
 // the quantization_config transformers writes for load_in_4bit, so transformers with bitsandbytes
 // loads it and Tuna trains QLoRA on it without quantizing again.
-import { copyFile, readdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFolderAtomically } from '../../io/atomic-dir.js';
 import { writeShardedSafetensors, type TensorToWrite } from '../../io/safetensors.js';
 import type { CausalLM } from '../../models/model.js';
+import { copyTokenizerFiles } from '../../models/save.js';
 import { toBitsandbytesTensors } from './bitsandbytes-tensors.js';
-
-const COPIED = /^(tokenizer\.json|tokenizer_config\.json|special_tokens_map\.json|chat_template\.jinja|generation_config\.json)$/;
 
 export function quantizationConfig(blocksize: number, doubleQuant: boolean): Record<string, unknown> {
   return {
@@ -39,8 +38,6 @@ export async function saveQuantizedModel(model: CausalLM, dir: string, options: 
     const config = { ...model.config.raw, torch_dtype: 'float32', quantization_config: quantizationConfig(options.blocksize, options.doubleQuant) };
     await writeFile(join(tmp, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     await writeShardedSafetensors(tmp, tensors);
-    for (const name of await readdir(model.dir).catch(() => [] as string[])) {
-      if (COPIED.test(name)) await copyFile(join(model.dir, name), join(tmp, name));
-    }
+    await copyTokenizerFiles(model.dir, tmp);
   });
 }
