@@ -122,6 +122,12 @@ const specs: Record<Op, OpSpec> = {
     shapes: [[[3, 5]], [[4, 2]]],
     build: (g, [a]) => g.softmaxCrossEntropy(a!, int64(g, [1, -100, 4, 0].slice(0, a!.shape[0]).map((t) => (t >= a!.shape[1]! ? 1 : t)), [a!.shape[0]!]))[0],
   },
+  // A (3, 8) weight in blocks of 16: the second block is partial. onnxruntime's kernel is float32 only.
+  Nf4MatMul: {
+    shapes: [[[2, 8], [2]], [[2, 3, 8], [2]]],
+    build: (g, [a, absmax]) => g.nf4MatMul(a!, g.constant(Uint8Array.from({ length: 12 }, (_, i) => (i * 73 + 5) & 255), [12], 'uint8'), absmax!, 3, 8, 16),
+    dtype: 'float32',
+  },
   Trilu: { shapes: [[[4, 4]], [[2, 3, 5]]], build: (g, [a]) => g.add(g.trilu(a!, false, 0), g.trilu(g.mul(a!, a!), true, 2)) },
 };
 

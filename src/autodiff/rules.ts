@@ -1,6 +1,7 @@
 // One gradient rule per primitive op. A rule returns one entry per input: a gradient (which may
 // still need summing over broadcast axes: the walker does that), or null for "no gradient"
 // (an index or condition input). A rule that cannot differentiate an input calls unsupported().
+import { nf4Weight } from '../graph/composite.js';
 import type { Graph } from '../graph/graph.js';
 import type { Op, OpAttrs } from '../graph/ops.js';
 import type { Node, Tensor } from '../graph/tensor.js';
@@ -157,6 +158,20 @@ export const gradRules = {
     const flat = g.add(g.mul(g.arange(n), g.scalar(v, 'int64')), g.where(valid, targets, g.scalar(0, 'int64')));
     const grad = g.scatterNDAdd(g.reshape(probs, [n * v]), g.unsqueeze(flat, [1]), g.neg(weight));
     return [g.reshape(grad, [n, v]), null];
+  },
+  // dx = gy W with W dequantized again in the backward pass (never kept from the forward pass);
+  // d absmax[b] = sum over block b of dW * code value.
+  Nf4MatMul: ({ g, x, gy, attrs }) => {
+    const [input, packed, absmax] = x as [Tensor, Tensor, Tensor];
+    const { n, k, blocksize } = attrs;
+    const dx = g.matMul(gy, nf4Weight(g, packed, absmax, n, k, blocksize, gy));
+    const dw = g.matMul(g.transposeLast(g.reshape(gy, [-1, n])), g.reshape(input, [-1, k])); // (n, k)
+    const blocks = absmax.shape[0]!;
+    const unitScales = g.expand(g.scalar(1), [blocks]);
+    const codes = nf4Weight(g, packed, unitScales, n, k, blocksize, gy);
+    const flat = g.reshape(g.mul(dw, codes), [n * k]);
+    const padded = blocks * blocksize === n * k ? flat : g.pad(flat, [0, blocks * blocksize - n * k]);
+    return [dx, null, g.reduceSum(g.reshape(padded, [blocks, blocksize]), [1])];
   },
 } satisfies { [O in Op]: GradRule<O> };
 

@@ -87,3 +87,22 @@ export function causalMask(g: Graph, length: number, dtype: 'float32' | 'float64
   const ones = g.full([length, length], -1e9, dtype);
   return g.trilu(ones, true, 1);
 }
+
+/**
+ * A value of 1 (shape [1, 1]) computed from `after` through an integer cast: an ordering
+ * dependency with no gradient. Whatever it feeds runs only once `after` exists, and the runtime
+ * can neither compute it ahead of time nor merge it with an earlier copy.
+ */
+export function onceAvailable(g: Graph, after: Tensor): Tensor {
+  const first = g.reshape(g.slice(g.reshape(after, [-1]), [0], [1]), [1, 1]);
+  const zero = g.cast(g.cast(g.mul(first, g.scalar(0, after.dtype)), 'int32'), 'float32');
+  return g.add(zero, g.scalar(1));
+}
+
+/**
+ * The float32 (n, k) weight behind an Nf4MatMul, dequantized once `after` exists (see
+ * onceAvailable): an (n·k, 1) view of the same codes multiplied by a 1x1 one.
+ */
+export function nf4Weight(g: Graph, packed: Tensor, absmax: Tensor, n: number, k: number, blocksize: number, after: Tensor): Tensor {
+  return g.reshape(g.nf4MatMul(onceAvailable(g, after), packed, absmax, n * k, 1, blocksize), [n, k]);
+}

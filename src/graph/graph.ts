@@ -307,6 +307,23 @@ export class Graph {
     return [sum!, logProbs!];
   }
 
+  /** x (..., k) times Wᵀ for an (n, k) NF4 weight given as packed codes and per-block float32 absmax (see ops.ts). */
+  nf4MatMul(x: Tensor, packed: Tensor, absmax: Tensor, n: number, k: number, blocksize: number): Tensor {
+    this.expectDType('Nf4MatMul', x, ['float32']);
+    this.expectDType('Nf4MatMul', packed, ['uint8']);
+    this.expectDType('Nf4MatMul', absmax, ['float32']);
+    if (![16, 32, 64, 128, 256].includes(blocksize)) throw new GraphError(`Nf4MatMul: blocksize ${blocksize} is not one of 16, 32, 64, 128, 256`);
+    const bytes = Math.ceil((n * k) / 2);
+    const blocks = Math.ceil((n * k) / blocksize);
+    if (x.rank < 2 || x.shape.at(-1) !== k || packed.rank !== 1 || packed.shape[0] !== bytes || absmax.rank !== 1 || absmax.shape[0] !== blocks) {
+      throw new GraphError(
+        `Nf4MatMul: a (${n}, ${k}) weight in blocks of ${blocksize} needs x (..., ${k}), codes [${bytes}] and absmax [${blocks}]; ` +
+          `got ${formatShape(x.shape)}, ${formatShape(packed.shape)} and ${formatShape(absmax.shape)}`,
+      );
+    }
+    return this.emit('Nf4MatMul', [x, packed, absmax], { n, k, blocksize }, [[...x.shape.slice(0, -1), n]], ['float32']);
+  }
+
   /** Adds a node with one output (used by the builder and by gradient rules). */
   emit<O extends Op>(op: O, inputs: Tensor[], attrs: OpAttrs[O], shapes: Shape[], dtypes: DType[]): Tensor {
     return this.addMulti(op, inputs, attrs, shapes, dtypes)[0]!;

@@ -33,6 +33,13 @@ export interface OpAttrs {
   Softmax: { axis: number };
   /** Fused log-softmax + negative log-likelihood over (N, V) logits and (N) int64 targets: outputs the summed loss and the log-probabilities. */
   SoftmaxCrossEntropy: { ignoreIndex: number };
+  /**
+   * x (..., k) times the transpose of an (n, k) weight stored as bitsandbytes 4-bit NormalFloat:
+   * uint8 codes (two per byte, first element in the high nibble) and a float32 absmax per block of
+   * `blocksize` (16..256) elements of the flattened weight. The weight exists in float32 only
+   * inside the kernel.
+   */
+  Nf4MatMul: { n: number; k: number; blocksize: number };
 }
 
 export type Op = keyof OpAttrs;

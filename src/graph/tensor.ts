@@ -16,12 +16,6 @@ export interface Node<O extends Op = Op> {
 export class Tensor {
   /** A readable name; graph inputs always have one, other values may be named for the ONNX file. */
   name: string | undefined;
-  /**
-   * Rebuilds this value for the backward pass instead of keeping it alive from the forward pass
-   * (e.g. a weight dequantized from 4 bits). `after` is the incoming gradient, so the rebuilt
-   * value is computed when the backward pass reaches it.
-   */
-  rematerialize?: (after: Tensor) => Tensor;
 
   constructor(
     readonly graphId: number,

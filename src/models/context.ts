@@ -3,7 +3,7 @@
 import { GraphError, type Graph } from '../graph/graph.js';
 import type { Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
-import { dequantizeNf4Graph, nf4GraphInputs, type Nf4Layout } from '../adapters/nf4/dequantize-graph.js';
+import { dequantizeNf4Graph, nf4GraphInputs, nf4Linear, type Nf4Layout } from '../adapters/nf4/dequantize-graph.js';
 import { conv1d, linear } from '../nn/linear.js';
 import type { LayerContext } from './types.js';
 
@@ -16,23 +16,12 @@ export interface GraphContext extends LayerContext {
 }
 
 /**
- * `quantized` maps weight keys stored as NF4 codes to their layout: such a weight is dequantized
- * in the graph just before its layer runs, and again in the backward pass (rematerialised)
- * instead of being kept alive in float32 between the two.
+ * `quantized` maps weight keys stored as NF4 codes to their layout: such a layer multiplies by
+ * the codes directly, and its float32 weight exists only inside one kernel call at a time (in the
+ * forward pass, and again in the backward pass).
  */
 export function graphContext(g: Graph, shapes: Map<string, Shape>, hook?: LinearHook, quantized?: Map<string, Nf4Layout>): GraphContext {
   const params = new Map<string, Tensor>();
-  const quantizedWeight = (key: string, x: Tensor, transpose: boolean): Tensor => {
-    const layout = quantized!.get(key)!;
-    const inputs = nf4GraphInputs(g, key, layout);
-    const build = (after: Tensor) => {
-      const w = dequantizeNf4Graph(g, inputs, layout, after);
-      return transpose ? g.transposeLast(w) : w;
-    };
-    const w = build(x);
-    w.rematerialize = build;
-    return w;
-  };
   const ctx: GraphContext = {
     g,
     params,
@@ -51,8 +40,11 @@ export function graphContext(g: Graph, shapes: Map<string, Shape>, hook?: Linear
       const key = `${module}.weight`;
       const bias = shapes.has(`${module}.bias`) ? ctx.param(`${module}.bias`) : null;
       let base: Tensor;
-      if (quantized?.has(key)) {
-        const y = g.matMul(x, quantizedWeight(key, x, layout !== 'conv1d'));
+      const nf4 = quantized?.get(key);
+      if (nf4) {
+        const inputs = nf4GraphInputs(g, key, nf4);
+        // Conv1D stores (in, out): the kernel multiplies by a transposed (out, in) weight only.
+        const y = layout === 'conv1d' ? g.matMul(x, dequantizeNf4Graph(g, inputs, nf4, x)) : nf4Linear(g, x, inputs, nf4);
         base = bias ? g.add(y, bias) : y;
       } else {
         const weight = ctx.param(key);

@@ -14,6 +14,8 @@ export interface OnnxAttribute {
 
 export interface OnnxNode {
   opType: string;
+  /** Operator set domain; absent for the default ONNX domain. */
+  domain?: string;
   input: string[];
   output: string[];
   name: string;
@@ -30,6 +32,10 @@ export interface EmitContext<O extends Op = Op> {
 }
 
 export type Emitter<O extends Op = Op> = (ctx: EmitContext<O>) => OnnxNode[];
+
+/** onnxruntime's own operators (contrib ops). */
+export const MS_DOMAIN = 'com.microsoft';
+const NF4_QUANT_TYPE = 1;
 
 const INT = 2;
 const INTS = 7;
@@ -79,5 +85,10 @@ export const emitters = {
   SoftmaxCrossEntropy: (ctx) => make(ctx, 'SoftmaxCrossEntropyLoss', ctx.inputs, [
     stringAttr('reduction', 'sum'), intAttr('ignore_index', ctx.attrs.ignoreIndex),
   ]),
+  // onnxruntime's contrib kernel: dequantizes the codes into a scratch buffer, then one SGEMM.
+  Nf4MatMul: (ctx) => [{
+    opType: 'MatMulBnb4', domain: MS_DOMAIN, input: ctx.inputs, output: ctx.outputs, name: ctx.outputs[0]!,
+    attribute: [intAttr('K', ctx.attrs.k), intAttr('N', ctx.attrs.n), intAttr('block_size', ctx.attrs.blocksize), intAttr('quant_type', NF4_QUANT_TYPE)],
+  }],
   Trilu: (ctx) => make(ctx, 'Trilu', [ctx.inputs[0]!, ctx.int64('k', [ctx.attrs.k], true)], [intAttr('upper', ctx.attrs.upper ? 1 : 0)]),
 } satisfies { [O in Op]: Emitter<O> };

@@ -7,7 +7,7 @@ import type { Graph } from '../graph/graph.js';
 import type { Shape } from '../graph/shape.js';
 import type { Node, Tensor } from '../graph/tensor.js';
 import { ONNX_DTYPE } from './dtypes.js';
-import { emitters, type EmitContext, type Emitter, type OnnxNode } from './emitters.js';
+import { emitters, MS_DOMAIN, type EmitContext, type Emitter, type OnnxNode } from './emitters.js';
 
 const { onnx } = onnxProto;
 
@@ -126,7 +126,7 @@ export function lowerToOnnx(graph: Graph, outputs: Record<string, Tensor>, model
   const model = onnx.ModelProto.create({
     irVersion: 8,
     producerName: 'tuna',
-    opsetImport: [{ domain: '', version: OPSET }],
+    opsetImport: [{ domain: '', version: OPSET }, ...(onnxNodes.some((n) => n.domain === MS_DOMAIN) ? [{ domain: MS_DOMAIN, version: 1 }] : [])],
     graph: {
       name: modelName,
       node: onnxNodes,

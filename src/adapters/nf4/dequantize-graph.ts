@@ -1,14 +1,14 @@
-// NF4 dequantization inside a graph: unpack two 4-bit codes per byte (first element in the high
-// nibble), look them up in the 16-value table, and scale each block by its absmax (itself
-// dequantized from 8 bits plus an offset under double quantization). The base weights stay in
-// memory as codes; a full-precision copy exists only while one layer computes.
+// NF4 weights inside a graph. The codes (two per byte, first element in the high nibble) go to
+// onnxruntime's bitsandbytes kernel with one float32 absmax per block, itself decoded here from
+// 8 bits plus an offset under double quantization. The base weights stay in memory as codes; a
+// float32 copy exists only inside one kernel call, in the forward and again in the backward pass.
+import { nf4Weight } from '../../graph/composite.js';
 import type { Graph } from '../../graph/graph.js';
 import type { Tensor } from '../../graph/tensor.js';
-import { NF4_TABLE } from './nf4-table.js';
 import type { Nf4Tensor } from './nf4-tensor.js';
 
-/** NF4 values of both nibbles of every byte value, first element (high nibble) first. */
-const NIBBLE_PAIRS = Float32Array.from({ length: 512 }, (_, i) => NF4_TABLE[i % 2 === 0 ? (i >> 1) >> 4 : (i >> 1) & 15]!);
+/** The largest block the kernel takes; larger blocks are given as runs of equal kernel blocks. */
+const KERNEL_MAX_BLOCKSIZE = 256;
 
 export interface Nf4Layout {
   shape: readonly number[];
@@ -34,8 +34,10 @@ export interface Nf4GraphInputs {
   nestedOffset: Tensor | null;
 }
 
+const sizeOf = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
 export function nf4GraphInputs(g: Graph, key: string, layout: Nf4Layout): Nf4GraphInputs {
-  const n = layout.shape.reduce((a, b) => a * b, 1);
+  const n = sizeOf(layout.shape);
   const blocks = Math.ceil(n / layout.blocksize);
   return {
     packed: g.input(key, [Math.ceil(n / 2)], 'uint8'),
@@ -55,33 +57,35 @@ function scaleBlocks(g: Graph, values: Tensor, scales: Tensor, size: number): Te
   return blocks * size === n ? flat : g.slice(flat, [0], [n]);
 }
 
-/**
- * The float32 weight of a quantized layer. With `after`, the lookup tables take a zero-valued
- * data dependency on that tensor, so the weight is rebuilt when `after` exists and is not
- * computed ahead of time (or merged with another copy) by the runtime's scheduler.
- */
-export function dequantizeNf4Graph(g: Graph, inputs: Nf4GraphInputs, layout: Nf4Layout, after?: Tensor): Tensor {
-  const n = layout.shape.reduce((a, b) => a * b, 1);
-  // The zero passes through an integer cast: an ordering dependency that carries no gradient, so the
-  // backward pass neither differentiates the dequantization nor keeps its intermediates.
-  const zeroInt = after ? g.cast(g.mul(g.reshape(g.slice(g.reshape(after, [-1]), [0], [1]), []), g.scalar(0, after.dtype)), 'int32') : null;
-  const zero = zeroInt ? g.cast(zeroInt, 'float32') : null;
-  // The codes pass through the same dependency, so their int32 copy is made just in time too.
-  const packed = zeroInt ? g.where(g.equal(zeroInt, g.scalar(0, 'int32')), inputs.packed, inputs.packed) : inputs.packed;
-  const table = (values: Float32Array) => {
-    const t = g.constant(values, values === NIBBLE_PAIRS ? [256, 2] : [values.length], 'float32');
-    return zero ? g.add(t, zero) : t;
-  };
-  // One lookup per byte: row b of the (256, 2) table holds the values of its high and low nibble.
-  const bytes = packed.shape[0]!;
-  const pairs = g.reshape(g.gather(table(NIBBLE_PAIRS), g.cast(packed, 'int32')), [2 * bytes]); // (2 * bytes)
-  const values = 2 * bytes === n ? pairs : g.slice(pairs, [0], [n]); // (n)
+/** The float32 absmax per kernel block, and the kernel's block size. */
+export function nf4KernelScales(g: Graph, inputs: Nf4GraphInputs, layout: Nf4Layout): { absmax: Tensor; blocksize: number } {
   let absmax = inputs.absmax;
   if (layout.doubleQuant) {
-    const decoded = g.gather(table(layout.nestedCode!), g.cast(inputs.absmax, 'int32'));
+    const table = g.constant(layout.nestedCode!, [layout.nestedCode!.length], 'float32');
+    const decoded = g.gather(table, g.cast(inputs.absmax, 'int32'));
     absmax = g.add(scaleBlocks(g, decoded, inputs.nestedAbsmax!, layout.nestedBlocksize), inputs.nestedOffset!);
   }
-  return g.reshape(scaleBlocks(g, values, absmax, layout.blocksize), layout.shape);
+  if (layout.blocksize <= KERNEL_MAX_BLOCKSIZE) return { absmax, blocksize: layout.blocksize };
+  // A block of 1024 with absmax a is four blocks of 256 with absmax a: the same values exactly.
+  const repeat = layout.blocksize / KERNEL_MAX_BLOCKSIZE;
+  const blocks = absmax.shape[0]!;
+  const runs = g.reshape(g.expand(g.reshape(absmax, [blocks, 1]), [blocks, repeat]), [blocks * repeat]);
+  const needed = Math.ceil(sizeOf(layout.shape) / KERNEL_MAX_BLOCKSIZE);
+  return { absmax: needed === blocks * repeat ? runs : g.slice(runs, [0], [needed]), blocksize: KERNEL_MAX_BLOCKSIZE };
+}
+
+/** x (..., in) times the transpose of a quantized (out, in) linear weight. */
+export function nf4Linear(g: Graph, x: Tensor, inputs: Nf4GraphInputs, layout: Nf4Layout): Tensor {
+  const [n, k] = layout.shape as [number, number];
+  const { absmax, blocksize } = nf4KernelScales(g, inputs, layout);
+  return g.nf4MatMul(x, inputs.packed, absmax, n, k, blocksize);
+}
+
+/** The float32 weight of a quantized layer, dequantized once `after` exists (not ahead of time). */
+export function dequantizeNf4Graph(g: Graph, inputs: Nf4GraphInputs, layout: Nf4Layout, after: Tensor): Tensor {
+  const { absmax, blocksize } = nf4KernelScales(g, inputs, layout);
+  const n = sizeOf(layout.shape);
+  return g.reshape(nf4Weight(g, inputs.packed, absmax, n, 1, blocksize, after), layout.shape);
 }
 
 /** Host feeds for a quantized weight, matching nf4GraphInputs. */
