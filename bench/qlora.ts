@@ -1,5 +1,6 @@
 // QLoRA against fp32 LoRA (both r=16, alpha=32 on every linear layer) at batch 1 x 256 on a
-// SmolLM2-135M-shaped and a TinyLlama-1.1B-shaped model: memory of the frozen base (RSS growth
+// SmolLM2-135M-shaped and a TinyLlama-1.1B-shaped model, each with `tuna train`'s defaults for
+// its method (QLoRA with gradient checkpointing): memory of the frozen base (RSS growth
 // while the model is made and moved into the runtime, measured), peak RSS and tokens/s.
 // Each (shape, mode) runs in its own process.
 //   npm run bench:qlora -- [--shapes smollm2_135m,tinyllama_1_1b] [--steps 2] [--warmup 1]
@@ -27,6 +28,8 @@ const rssMb = () => {
 async function runOne(shape: ShapeName, mode: 'qlora' | 'lora') {
   const before = rssMb();
   const model = randomModel(shape, {}, 1, mode === 'qlora');
+  // Each method with `tuna train`'s defaults: QLoRA recomputes layers in the backward pass.
+  model.gradientCheckpointing = mode === 'qlora';
   const rt = new Runtime();
   await model.residentWeights(rt);
   const baseMb = rssMb() - before;
@@ -53,7 +56,7 @@ async function runOne(shape: ShapeName, mode: 'qlora' | 'lora') {
   await rm(outDir, { recursive: true, force: true });
   const timed = times.slice(Number(opts.warmup)).sort((a, b) => a - b);
   const step = timed[Math.floor(timed.length / 2)]!;
-  return { shape, mode, base_mb: baseMb, peak_rss_mb: peakRssMb(), tokens_per_s: round((B * T) / step, 1), step_s: round(step, 2) };
+  return { shape, mode, gradient_checkpointing: model.gradientCheckpointing, base_mb: baseMb, peak_rss_mb: peakRssMb(), tokens_per_s: round((B * T) / step, 1), step_s: round(step, 2) };
 }
 
 if (opts.child) {

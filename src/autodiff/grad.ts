@@ -60,7 +60,7 @@ export function gradients(g: Graph, loss: Tensor, wrt: readonly Tensor[], rules:
 function applyRule(g: Graph, node: Node, gys: (Tensor | null)[], rules: GradRuleTable): (Tensor | null)[] {
   const firstGrad = gys.find((t) => t !== null)!;
   const ctx: GradContext = {
-    g, node, attrs: node.attrs, x: node.inputs, y: node.outputs[0]!,
+    g, node, attrs: node.attrs, x: node.inputs.map((t) => g.forBackward(t, firstGrad)), y: g.forBackward(node.outputs[0]!, firstGrad),
     gy: gys[0] ?? g.expand(g.scalar(0, firstGrad.dtype), node.outputs[0]!.shape), gys,
   };
   const rule = rules[node.op] as GradRule | undefined;

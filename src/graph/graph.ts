@@ -17,6 +17,7 @@ export class Graph {
   readonly nodes: Node[] = [];
   private nextTensorId = 0;
   private readonly inputNames = new Set<string>();
+  private readonly recomputed = new Map<number, (after: Tensor) => Tensor>();
 
   /** A value fed at run time. */
   input(name: string, shape: Shape, dtype: DType = 'float32'): Tensor {
@@ -28,6 +29,33 @@ export class Graph {
     const t = new Tensor(this.id, this.nextTensorId++, [...shape], dtype, null, 0, name);
     this.inputs.push(t);
     return t;
+  }
+
+  /**
+   * The input of this name, declared on first use: a builder that may run twice (gradient
+   * checkpointing replays a block) reads the same input both times.
+   */
+  sharedInput(name: string, shape: Shape, dtype: DType = 'float32'): Tensor {
+    const existing = this.inputs.find((t) => t.name === name);
+    if (!existing) return this.input(name, shape, dtype);
+    if (!sameShape(existing.shape, shape) || existing.dtype !== dtype) {
+      throw new GraphError(`input "${name}" is declared as ${existing.dtype} ${formatShape(existing.shape)} and again as ${dtype} ${formatShape(shape)}`);
+    }
+    return existing;
+  }
+
+  /**
+   * Registers how the backward pass recomputes `t` (from the incoming gradient `after` on)
+   * instead of keeping the forward pass's value alive: gradient checkpointing.
+   */
+  recomputeInBackward(t: Tensor, recompute: (after: Tensor) => Tensor): void {
+    this.own('recomputeInBackward', t);
+    this.recomputed.set(t.id, recompute);
+  }
+
+  /** The value of `t` a gradient rule reads: recomputed when registered, else `t` itself. */
+  forBackward(t: Tensor, after: Tensor): Tensor {
+    return this.recomputed.get(t.id)?.(after) ?? t;
   }
 
   /** Gives a value a readable name in the lowered model. */

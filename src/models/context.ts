@@ -1,5 +1,6 @@
 // The default LayerContext: every checkpoint tensor a forward pass touches becomes a graph input
 // named by its checkpoint key; linear layers are plain matrix products.
+import { checkpoint } from '../autodiff/checkpoint.js';
 import { GraphError, type Graph } from '../graph/graph.js';
 import type { Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
@@ -20,12 +21,15 @@ export interface GraphContext extends LayerContext {
  * the codes directly, and its float32 weight exists only inside one kernel call at a time (in the
  * forward pass, and again in the backward pass).
  */
-export function graphContext(g: Graph, shapes: Map<string, Shape>, hook?: LinearHook, quantized?: Map<string, Nf4Layout>): GraphContext {
+export function graphContext(
+  g: Graph, shapes: Map<string, Shape>, hook?: LinearHook, quantized?: Map<string, Nf4Layout>, checkpointed = false,
+): GraphContext {
   const params = new Map<string, Tensor>();
   const ctx: GraphContext = {
     g,
     params,
     has: (name) => shapes.has(name),
+    block: (inputs, build) => (checkpointed ? checkpoint(g, inputs, build) : build(inputs)),
     param(name) {
       let t = params.get(name);
       if (!t) {

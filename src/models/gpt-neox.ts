@@ -42,17 +42,20 @@ function forward(ctx: LayerContext, c: GptNeoxConfig, inputs: ForwardInputs, opt
   const present: ForwardOutputs['present'] = [];
   for (let i = 0; i < c.numHiddenLayers; i++) {
     const l = `gpt_neox.layers.${i}`;
-    const qkv = ctx.linear(`${l}.attention.query_key_value`, norm(`${l}.input_layernorm`, x)); // (B, T, 3C)
-    const heads = g.transpose(g.reshape(qkv, [b, t, H, 3 * D]), [0, 2, 1, 3]); // (B, H, T, 3D)
-    const [q0, k0, v] = g.split(heads, -1, [D, D, D]);
-    const q = applyRope(g, q0!, inputs.ropeCos!, inputs.ropeSin!);
-    const k = applyRope(g, k0!, inputs.ropeCos!, inputs.ropeSin!);
-    present.push({ k, v: v! });
-    const attended = cachedAttention(g, q, k, v!, inputs.past[i] ?? null, inputs.mask);
-    const attn = ctx.linear(`${l}.attention.dense`, mergeHeads(g, attended));
-    const mlpIn = c.useParallelResidual ? x : g.add(x, attn);
-    const mlp = ctx.linear(`${l}.mlp.dense_4h_to_h`, gelu(g, ctx.linear(`${l}.mlp.dense_h_to_4h`, norm(`${l}.post_attention_layernorm`, mlpIn))));
-    x = c.useParallelResidual ? g.add(g.add(x, attn), mlp) : g.add(mlpIn, mlp);
+    const [out, k, v] = ctx.block([x], ([x]) => {
+      const qkv = ctx.linear(`${l}.attention.query_key_value`, norm(`${l}.input_layernorm`, x!)); // (B, T, 3C)
+      const heads = g.transpose(g.reshape(qkv, [b, t, H, 3 * D]), [0, 2, 1, 3]); // (B, H, T, 3D)
+      const [q0, k0, v] = g.split(heads, -1, [D, D, D]);
+      const q = applyRope(g, q0!, inputs.ropeCos!, inputs.ropeSin!);
+      const k = applyRope(g, k0!, inputs.ropeCos!, inputs.ropeSin!);
+      const attended = cachedAttention(g, q, k, v!, inputs.past[i] ?? null, inputs.mask);
+      const attn = ctx.linear(`${l}.attention.dense`, mergeHeads(g, attended));
+      const mlpIn = c.useParallelResidual ? x! : g.add(x!, attn);
+      const mlp = ctx.linear(`${l}.mlp.dense_4h_to_h`, gelu(g, ctx.linear(`${l}.mlp.dense_h_to_4h`, norm(`${l}.post_attention_layernorm`, mlpIn))));
+      return [c.useParallelResidual ? g.add(g.add(x!, attn), mlp) : g.add(mlpIn, mlp), k, v!];
+    });
+    present.push({ k: k!, v: v! });
+    x = out!;
   }
   x = norm('gpt_neox.final_layer_norm', lastPosition(g, x, options.lastOnly));
   return { logits: ctx.linear('embed_out', x), present };

@@ -50,16 +50,19 @@ function forward(ctx: LayerContext, c: Config, inputs: ForwardInputs, options: F
   const present: ForwardOutputs['present'] = [];
   for (let i = 0; i < c.numHiddenLayers; i++) {
     const l = `model.layers.${i}`;
-    const h = rmsNorm(g, x, ctx.param(`${l}.input_layernorm.weight`), eps);
-    const q = applyRope(g, splitHeads(g, ctx.linear(`${l}.self_attn.q_proj`, h), c.numAttentionHeads), inputs.ropeCos!, inputs.ropeSin!);
-    const k = applyRope(g, splitHeads(g, ctx.linear(`${l}.self_attn.k_proj`, h), c.numKeyValueHeads), inputs.ropeCos!, inputs.ropeSin!);
-    const v = splitHeads(g, ctx.linear(`${l}.self_attn.v_proj`, h), c.numKeyValueHeads);
-    present.push({ k, v });
-    const attended = cachedAttention(g, q, k, v, inputs.past[i] ?? null, inputs.mask); // (B, H, T, D)
-    x = g.add(x, ctx.linear(`${l}.self_attn.o_proj`, mergeHeads(g, attended)));
-    const m = rmsNorm(g, x, ctx.param(`${l}.post_attention_layernorm.weight`), eps);
-    const gate = silu(g, ctx.linear(`${l}.mlp.gate_proj`, m));
-    x = g.add(x, ctx.linear(`${l}.mlp.down_proj`, g.mul(gate, ctx.linear(`${l}.mlp.up_proj`, m))));
+    const [out, k, v] = ctx.block([x], ([x]) => {
+      const h = rmsNorm(g, x!, ctx.param(`${l}.input_layernorm.weight`), eps);
+      const q = applyRope(g, splitHeads(g, ctx.linear(`${l}.self_attn.q_proj`, h), c.numAttentionHeads), inputs.ropeCos!, inputs.ropeSin!);
+      const k = applyRope(g, splitHeads(g, ctx.linear(`${l}.self_attn.k_proj`, h), c.numKeyValueHeads), inputs.ropeCos!, inputs.ropeSin!);
+      const v = splitHeads(g, ctx.linear(`${l}.self_attn.v_proj`, h), c.numKeyValueHeads);
+      const attended = cachedAttention(g, q, k, v, inputs.past[i] ?? null, inputs.mask); // (B, H, T, D)
+      const mid = g.add(x!, ctx.linear(`${l}.self_attn.o_proj`, mergeHeads(g, attended)));
+      const m = rmsNorm(g, mid, ctx.param(`${l}.post_attention_layernorm.weight`), eps);
+      const gate = silu(g, ctx.linear(`${l}.mlp.gate_proj`, m));
+      return [g.add(mid, ctx.linear(`${l}.mlp.down_proj`, g.mul(gate, ctx.linear(`${l}.mlp.up_proj`, m)))), k, v];
+    });
+    present.push({ k: k!, v: v! });
+    x = out!;
   }
   x = rmsNorm(g, lastPosition(g, x, options.lastOnly), ctx.param('model.norm.weight'), eps);
   const logits = c.tieWordEmbeddings

@@ -54,6 +54,11 @@ export class CausalLM {
   readonly shapes: Map<string, Shape>;
   /** Linear weights held as NF4 codes (QLoRA), by weight key. */
   readonly quantized = new Map<string, Nf4Tensor>();
+  /**
+   * Gradient checkpointing: training graphs recompute each decoder layer in the backward pass
+   * instead of keeping its activations (less memory, one more forward pass of compute).
+   */
+  gradientCheckpointing = false;
   private residents: Map<string, Resident> | null = null;
   private weights: Map<string, Float32Array> | null;
 
@@ -148,7 +153,7 @@ export class CausalLM {
     const { batch: b, length: t, pastLength: p } = shape;
     const g = new Graph();
     const layouts = new Map([...this.quantized].map(([k, q]) => [k, nf4Layout(q)]));
-    const ctx = graphContext(g, this.shapes, hook, layouts.size > 0 ? layouts : undefined);
+    const ctx = graphContext(g, this.shapes, hook, layouts.size > 0 ? layouts : undefined, this.gradientCheckpointing);
     const r = this.rotaryDim;
     const inputs: ForwardInputs = {
       inputIds: g.input('input_ids', [b, t], 'int64'),

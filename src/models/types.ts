@@ -39,6 +39,11 @@ export interface LayerContext {
   has(name: string): boolean;
   /** A torch.nn.Linear (weight (out, in)) or GPT-2 Conv1D (weight (in, out)) named by its module path. */
   linear(module: string, x: Tensor, layout?: 'linear' | 'conv1d'): Tensor;
+  /**
+   * One decoder layer: `build(inputs)`, or with gradient checkpointing the same block recomputed
+   * in the backward pass instead of keeping its intermediate values (see autodiff/checkpoint.ts).
+   */
+  block(inputs: Tensor[], build: (inputs: Tensor[]) => Tensor[]): Tensor[];
 }
 
 export interface ForwardOptions {

@@ -44,6 +44,7 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
   const log = hooks.onLog ?? (() => {});
   const modelDir = await resolveModel(options.model);
   const model = await CausalLM.load(modelDir, options.method === 'qlora' ? { quantize: { blocksize: options.quantBlocksize, doubleQuant: options.doubleQuant } } : {});
+  model.gradientCheckpointing = options.gradientCheckpointing === 'on' || (options.gradientCheckpointing === 'auto' && options.method === 'qlora');
   const data = await loadTrainingData(options.data, { modelDir, maxLength: options.maxLength, template: options.template, testSize: options.testSize, seed: options.seed, log });
   const cut = <T>(a: T[] | undefined) => a?.slice(0, options.maxLength);
   const truncate = (examples: TrainExample[]) => examples.map((e) => (e.inputIds.length <= options.maxLength ? e : {

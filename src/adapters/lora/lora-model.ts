@@ -114,12 +114,12 @@ export class LoraModel {
       if (!targets.has(module)) return base;
       const g: Graph = ctx.g;
       const t = this.adapters.get(module)!;
-      const a = g.input(loraInput(module, 'A'), [this.config.r, t.inFeatures]);
-      const b = g.input(loraInput(module, 'B'), [t.outFeatures, this.config.r]);
+      const a = g.sharedInput(loraInput(module, 'A'), [this.config.r, t.inFeatures]);
+      const b = g.sharedInput(loraInput(module, 'B'), [t.outFeatures, this.config.r]);
       inputs.set(loraInput(module, 'A'), a).set(loraInput(module, 'B'), b);
       let h = x;
       if (options.dropout && this.config.loraDropout > 0) {
-        const mask = g.input(dropoutInput(module), x.shape, 'bool');
+        const mask = g.sharedInput(dropoutInput(module), x.shape, 'bool');
         h = g.mul(h, g.mul(g.cast(mask, x.dtype), g.scalar(1 / (1 - this.config.loraDropout), x.dtype)));
       }
       const update = g.matMul(g.matMul(h, g.transposeLast(a)), g.transposeLast(b)); // (..., out)

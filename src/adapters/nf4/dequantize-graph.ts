@@ -40,10 +40,10 @@ export function nf4GraphInputs(g: Graph, key: string, layout: Nf4Layout): Nf4Gra
   const n = sizeOf(layout.shape);
   const blocks = Math.ceil(n / layout.blocksize);
   return {
-    packed: g.input(key, [Math.ceil(n / 2)], 'uint8'),
-    absmax: g.input(`${key}.absmax`, [blocks], layout.doubleQuant ? 'uint8' : 'float32'),
-    nestedAbsmax: layout.doubleQuant ? g.input(`${key}.nested_absmax`, [Math.ceil(blocks / layout.nestedBlocksize)]) : null,
-    nestedOffset: layout.doubleQuant ? g.input(`${key}.nested_offset`, []) : null,
+    packed: g.sharedInput(key, [Math.ceil(n / 2)], 'uint8'),
+    absmax: g.sharedInput(`${key}.absmax`, [blocks], layout.doubleQuant ? 'uint8' : 'float32'),
+    nestedAbsmax: layout.doubleQuant ? g.sharedInput(`${key}.nested_absmax`, [Math.ceil(blocks / layout.nestedBlocksize)]) : null,
+    nestedOffset: layout.doubleQuant ? g.sharedInput(`${key}.nested_offset`, []) : null,
   };
 }
 
