@@ -1,7 +1,8 @@
 // QLoRA against fp32 LoRA (both r=16, alpha=32 on every linear layer) at batch 1 x 256 on a
 // SmolLM2-135M-shaped and a TinyLlama-1.1B-shaped model, each with `tuna train`'s defaults for
-// its method (QLoRA with gradient checkpointing): memory of the frozen base (RSS growth
-// while the model is made and moved into the runtime, measured), peak RSS and tokens/s.
+// its method (QLoRA: gradient checkpointing, the 4-bit folder loaded with embedding rows read on
+// demand): memory of the frozen base (RSS growth while the model is made or loaded and moved
+// into the runtime, measured), peak RSS and tokens/s.
 // Each (shape, mode) runs in its own process.
 //   npm run bench:qlora -- [--shapes smollm2_135m,tinyllama_1_1b] [--steps 2] [--warmup 1]
 import { spawnSync } from 'node:child_process';
@@ -10,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LoraModel } from '../src/adapters/lora/lora-model.js';
+import { saveQuantizedModel } from '../src/adapters/nf4/quantize-model.js';
+import { CausalLM } from '../src/models/model.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import type { TrainExample } from '../src/train/batching.js';
 import { loraTarget } from '../src/train/targets.js';
@@ -17,7 +20,7 @@ import { train } from '../src/train/trainer.js';
 import { peakRssMb, randomModel, SHAPES, type ShapeName } from './model-shapes.js';
 import { flags, round } from './peer.js';
 
-const opts = flags({ shapes: 'smollm2_135m,tinyllama_1_1b', batch: '1', seq: '256', steps: '2', warmup: '1', child: '', mode: '' });
+const opts = flags({ shapes: 'smollm2_135m,tinyllama_1_1b', batch: '1', seq: '256', steps: '2', warmup: '1', child: '', mode: '', dir: '' });
 const B = Number(opts.batch);
 const T = Number(opts.seq);
 const rssMb = () => {
@@ -25,9 +28,10 @@ const rssMb = () => {
   return Math.round(process.memoryUsage().rss / 1024 / 1024);
 };
 
-async function runOne(shape: ShapeName, mode: 'qlora' | 'lora') {
+async function runOne(shape: ShapeName, mode: 'qlora' | 'lora', quantizedDir: string) {
   const before = rssMb();
-  const model = randomModel(shape, {}, 1, mode === 'qlora');
+  // QLoRA loads a 4-bit folder the way `tuna train --method qlora` does (embedding rows read on demand).
+  const model = mode === 'qlora' ? await CausalLM.load(quantizedDir, { embeddingOnDemand: true }) : randomModel(shape, {}, 1);
   // Each method with `tuna train`'s defaults: QLoRA recomputes layers in the backward pass.
   model.gradientCheckpointing = mode === 'qlora';
   const rt = new Runtime();
@@ -60,7 +64,7 @@ async function runOne(shape: ShapeName, mode: 'qlora' | 'lora') {
 }
 
 if (opts.child) {
-  console.log(JSON.stringify(await runOne(opts.child as ShapeName, opts.mode as 'qlora' | 'lora')));
+  console.log(JSON.stringify(await runOne(opts.child as ShapeName, opts.mode as 'qlora' | 'lora', opts.dir)));
   process.exit(0);
 }
 
@@ -68,13 +72,17 @@ const self = fileURLToPath(import.meta.url);
 const results = [];
 for (const shape of opts.shapes.split(',') as ShapeName[]) {
   const row: Record<string, Record<string, number>> = {};
+  // The same random weights as the fp32 run, quantized and saved as `tuna quantize` writes them.
+  const quantizedDir = await mkdtemp(join(tmpdir(), 'tuna-qlora-model-'));
+  await saveQuantizedModel(randomModel(shape, {}, 1, true), quantizedDir, { blocksize: 64, doubleQuant: true });
   for (const mode of ['qlora', 'lora'] as const) {
-    const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...process.argv.slice(2), '--child', shape, '--mode', mode],
+    const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...process.argv.slice(2), '--child', shape, '--mode', mode, '--dir', quantizedDir],
       { encoding: 'utf8', maxBuffer: 1 << 24 });
     const line = child.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
     if (child.status !== 0 || !line) throw new Error(`${shape} ${mode} failed: ${child.stderr.slice(-2000)}`);
     row[mode] = JSON.parse(line);
   }
+  await rm(quantizedDir, { recursive: true, force: true });
   const q = row.qlora!;
   const l = row.lora!;
   const ratios = { base_memory: round(q.base_mb! / l.base_mb!, 3), peak_rss: round(q.peak_rss_mb! / l.peak_rss_mb!, 3), tokens_per_s: round(q.tokens_per_s! / l.tokens_per_s!, 3) };

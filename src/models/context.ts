@@ -11,24 +11,38 @@ import type { LayerContext } from './types.js';
 /** Wraps a linear layer's output; LoRA uses it to add its low-rank update. */
 export type LinearHook = (module: string, x: Tensor, base: Tensor, ctx: LayerContext) => Tensor;
 
+/** Graph input of the embedding rows the host reads for a batch (see EmbeddingRows). */
+export const INPUTS_EMBEDS = 'inputs_embeds';
+
 export interface GraphContext extends LayerContext {
   /** Parameters used so far, by checkpoint key, in first-use order. */
   readonly params: Map<string, Tensor>;
 }
 
-/**
- * `quantized` maps weight keys stored as NF4 codes to their layout: such a layer multiplies by
- * the codes directly, and its float32 weight exists only inside one kernel call at a time (in the
- * forward pass, and again in the backward pass).
- */
-export function graphContext(
-  g: Graph, shapes: Map<string, Shape>, hook?: LinearHook, quantized?: Map<string, Nf4Layout>, checkpointed = false,
-): GraphContext {
+export interface GraphContextOptions {
+  /** Wraps every linear layer (LoRA). */
+  hook?: LinearHook;
+  /**
+   * Weight keys stored as NF4 codes, with their layout: such a layer multiplies by the codes, and
+   * its float32 weight exists only inside one kernel call (forward, and again backward).
+   */
+  quantized?: Map<string, Nf4Layout>;
+  /** Gradient checkpointing of decoder layers. */
+  checkpointed?: boolean;
+  /** An embedding key whose rows the host feeds as `inputs_embeds` (the table is not a graph input). */
+  fedEmbedding?: string;
+}
+
+export function graphContext(g: Graph, shapes: Map<string, Shape>, options: GraphContextOptions = {}): GraphContext {
+  const { hook, quantized, checkpointed, fedEmbedding } = options;
   const params = new Map<string, Tensor>();
   const ctx: GraphContext = {
     g,
     params,
     has: (name) => shapes.has(name),
+    embed: (key, ids) => (key === fedEmbedding
+      ? g.sharedInput(INPUTS_EMBEDS, [...ids.shape, shapes.get(key)![1]!])
+      : g.gather(ctx.param(key), ids)),
     block: (inputs, build) => (checkpointed ? checkpoint(g, inputs, build) : build(inputs)),
     param(name) {
       let t = params.get(name);

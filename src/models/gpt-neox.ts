@@ -37,7 +37,7 @@ function forward(ctx: LayerContext, c: GptNeoxConfig, inputs: ForwardInputs, opt
   const H = c.numAttentionHeads;
   const D = c.headDim;
   const norm = (name: string, x: Tensor) => layerNorm(g, x, ctx.param(`${name}.weight`), ctx.param(`${name}.bias`), c.layerNormEps);
-  let x = g.gather(ctx.param('gpt_neox.embed_in.weight'), inputs.inputIds); // (B, T, C)
+  let x = ctx.embed('gpt_neox.embed_in.weight', inputs.inputIds); // (B, T, C)
   const [b, t] = x.shape as [number, number];
   const present: ForwardOutputs['present'] = [];
   for (let i = 0; i < c.numHiddenLayers; i++) {
@@ -68,5 +68,6 @@ export const gptNeox: Architecture<GptNeoxConfig> = {
   kvHeads: (c) => c.numAttentionHeads,
   linearModules: (c) => Array.from({ length: c.numHiddenLayers }, (_, i) => LINEAR.map((m) => `gpt_neox.layers.${i}.${m}`)).flat(),
   defaultLoraTargets: ['query_key_value'],
+  lookupOnlyEmbedding: () => 'gpt_neox.embed_in.weight',
   forward,
 };

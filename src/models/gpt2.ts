@@ -37,7 +37,7 @@ function forward(ctx: LayerContext, c: Gpt2Config, inputs: ForwardInputs, option
   const H = c.numAttentionHeads;
   const norm = (name: string, x: ReturnType<typeof g.add>) => layerNorm(g, x, ctx.param(`${name}.weight`), ctx.param(`${name}.bias`), eps);
   let x = g.add(
-    g.gather(ctx.param('transformer.wte.weight'), inputs.inputIds),
+    ctx.embed('transformer.wte.weight', inputs.inputIds),
     g.gather(ctx.param('transformer.wpe.weight'), inputs.positionIds!),
   ); // (B, T, C)
   const present: ForwardOutputs['present'] = [];
@@ -65,6 +65,7 @@ export const gpt2: Architecture<Gpt2Config> = {
   kvHeads: (c) => c.numAttentionHeads,
   linearModules: (c) => Array.from({ length: c.numHiddenLayers }, (_, i) => CONV1D.map((m) => `transformer.h.${i}.${m}`)).flat(),
   defaultLoraTargets: ['c_attn'],
+  lookupOnlyEmbedding: () => null, // wte is also the output head
   conv1dModules: CONV1D,
   forward,
 };

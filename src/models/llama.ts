@@ -46,7 +46,7 @@ function parameters(c: Config): Map<string, Shape> {
 function forward(ctx: LayerContext, c: Config, inputs: ForwardInputs, options: ForwardOptions = {}): ForwardOutputs {
   const { g } = ctx;
   const eps = c.rmsNormEps;
-  let x = g.gather(ctx.param('model.embed_tokens.weight'), inputs.inputIds); // (B, T, C)
+  let x = ctx.embed('model.embed_tokens.weight', inputs.inputIds); // (B, T, C)
   const present: ForwardOutputs['present'] = [];
   for (let i = 0; i < c.numHiddenLayers; i++) {
     const l = `model.layers.${i}`;
@@ -87,6 +87,7 @@ export const llama: Architecture<Config> = {
   kvHeads: (c) => c.numKeyValueHeads,
   linearModules,
   defaultLoraTargets: ['q_proj', 'v_proj'],
+  lookupOnlyEmbedding: (c) => (c.tieWordEmbeddings ? null : 'model.embed_tokens.weight'),
   forward,
 };
 

@@ -1,7 +1,9 @@
 // A loaded causal language model: config, architecture and weights resident in the runtime's
 // worker, with forward passes compiled once per (batch, length, cache length) shape.
+import { join } from 'node:path';
 import { Graph } from '../graph/graph.js';
-import type { Shape } from '../graph/shape.js';
+import { formatShape, sameShape, type Shape } from '../graph/shape.js';
+import { TunaInputError } from '../errors.js';
 import type { Tensor } from '../graph/tensor.js';
 import { dequantizeNf4 } from '../adapters/nf4/dequantize-nf4.js';
 import { nf4Feeds, nf4Layout } from '../adapters/nf4/dequantize-graph.js';
@@ -10,7 +12,8 @@ import { quantizeNf4 } from '../adapters/nf4/quantize-nf4.js';
 import { readHfConfig, type HfModelConfig } from '../io/hf-config.js';
 import { openModelWeights } from '../io/safetensors.js';
 import { Resident, type Executable, type Feed, type Runtime } from '../runtime/runtime.js';
-import { graphContext, type LinearHook } from './context.js';
+import { graphContext, INPUTS_EMBEDS, type LinearHook } from './context.js';
+import { EmbeddingRows } from './embedding-rows.js';
 import { layoutInputs, ropeInputs, type BatchLayout } from './inputs.js';
 import { architectureFor } from './registry.js';
 import type { Architecture, ForwardInputs } from './types.js';
@@ -60,6 +63,8 @@ export class CausalLM {
    */
   gradientCheckpointing = false;
   private residents: Map<string, Resident> | null = null;
+  /** The input embedding when it stays in its file (see load's `embeddingOnDemand`). */
+  private embeddingRows: EmbeddingRows | null = null;
   private weights: Map<string, Float32Array> | null;
 
   private constructor(readonly dir: string, readonly config: HfModelConfig, weights: Map<string, Float32Array>, quantized?: Map<string, Nf4Tensor>) {
@@ -69,14 +74,28 @@ export class CausalLM {
     for (const [k, v] of quantized ?? []) this.quantized.set(k, v);
   }
 
-  /** Loads config.json and the safetensors weights of a model folder (float, or bitsandbytes 4-bit layers). */
-  static async load(dir: string, options: { quantize?: QuantizeOptions } = {}): Promise<CausalLM> {
+  /**
+   * Loads config.json and the safetensors weights of a model folder (float, or bitsandbytes 4-bit
+   * layers). With `embeddingOnDemand`, an input embedding that only the token lookup reads stays
+   * in its file and each batch reads its rows (for a frozen base: QLoRA).
+   */
+  static async load(dir: string, options: { quantize?: QuantizeOptions; embeddingOnDemand?: boolean } = {}): Promise<CausalLM> {
     const config = await readHfConfig(dir);
     const arch = architectureFor(config);
     const source = await openModelWeights(dir);
     const expected = arch.parameters(config);
     const quantized = await readQuantizedLayers(source, dir);
     for (const key of quantized.keys()) expected.delete(key);
+    const lookup = options.embeddingOnDemand ? arch.lookupOnlyEmbedding(config) : null;
+    let rows: EmbeddingRows | null = null;
+    if (lookup && source.has(lookup)) {
+      const info = source.info(lookup);
+      if (!sameShape(info.shape, expected.get(lookup)!)) {
+        throw new TunaInputError(`${dir}: tensor "${lookup}" has shape ${formatShape(info.shape)}, but config.json implies ${formatShape(expected.get(lookup)!)}`);
+      }
+      rows = new EmbeddingRows(join(dir, info.file), info);
+      expected.delete(lookup);
+    }
     // QLoRA: linear weights are quantized as they are read, so their float32 copies never pile up.
     const linear = new Set(arch.linearModules(config).map((m) => `${m}.weight`));
     const keep = options.quantize
@@ -86,7 +105,9 @@ export class CausalLM {
         return false;
       }
       : undefined;
-    return new CausalLM(dir, config, await readWeights(source, expected, dir, keep), quantized);
+    const model = new CausalLM(dir, config, await readWeights(source, expected, dir, keep), quantized);
+    model.embeddingRows = rows;
+    return model;
   }
 
   /** Whether some weights are stored in 4 bits. */
@@ -125,9 +146,15 @@ export class CausalLM {
     return this.weights;
   }
 
+  /** Whether a tensor is read from its file per batch instead of being held (see load's `embeddingOnDemand`). */
+  isOnDemand(key: string): boolean {
+    return this.embeddingRows?.info.name === key;
+  }
+
   /** Every weight in float32, dequantizing 4-bit layers (for merging and saving). */
   floatWeights(): Map<string, Float32Array> {
     const out = new Map(this.hostWeights());
+    if (this.embeddingRows) out.set(this.embeddingRows.info.name, this.embeddingRows.all());
     for (const [key, q] of this.quantized) out.set(key, dequantizeNf4(q));
     return out;
   }
@@ -153,7 +180,9 @@ export class CausalLM {
     const { batch: b, length: t, pastLength: p } = shape;
     const g = new Graph();
     const layouts = new Map([...this.quantized].map(([k, q]) => [k, nf4Layout(q)]));
-    const ctx = graphContext(g, this.shapes, hook, layouts.size > 0 ? layouts : undefined, this.gradientCheckpointing);
+    const ctx = graphContext(g, this.shapes, {
+      hook, quantized: layouts.size > 0 ? layouts : undefined, checkpointed: this.gradientCheckpointing, fedEmbedding: this.embeddingRows?.info.name,
+    });
     const r = this.rotaryDim;
     const inputs: ForwardInputs = {
       inputIds: g.input('input_ids', [b, t], 'int64'),
@@ -174,6 +203,7 @@ export class CausalLM {
   batchFeeds(batch: BatchLayout): Record<string, Feed> {
     const host = layoutInputs(batch);
     const feeds: Record<string, Feed> = { input_ids: host.inputIds, attention_mask: host.mask };
+    if (this.embeddingRows) feeds[INPUTS_EMBEDS] = this.embeddingRows.rows(batch.ids.flat());
     if (this.rotaryDim === 0) {
       feeds.position_ids = host.positionIds;
     } else {
@@ -193,7 +223,7 @@ export class CausalLM {
    * its hook wraps the linear layers and its key tells the compile cache which graph that is.
    */
   compiledForward(rt: Runtime, shape: ForwardShape, adapter?: Pick<ForwardAdapter, 'key' | 'hook'>): Promise<Executable> {
-    const plain = `forward:${this.dir}:q${this.quantized.size}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
+    const plain = `forward:${this.dir}:q${this.quantized.size}${this.embeddingRows ? ':fed' : ''}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
     const key = adapter ? `${plain}:${adapter.key}` : plain;
     return rt.compileCached(key, () => {
       const { g, logits, present } = this.buildForward(shape, adapter?.hook);

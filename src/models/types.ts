@@ -39,6 +39,8 @@ export interface LayerContext {
   has(name: string): boolean;
   /** A torch.nn.Linear (weight (out, in)) or GPT-2 Conv1D (weight (in, out)) named by its module path. */
   linear(module: string, x: Tensor, layout?: 'linear' | 'conv1d'): Tensor;
+  /** Rows of an input embedding table for (B, T) token ids: (B, T, C). */
+  embed(key: string, ids: Tensor): Tensor;
   /**
    * One decoder layer: `build(inputs)`, or with gradient checkpointing the same block recomputed
    * in the backward pass instead of keeping its intermediate values (see autodiff/checkpoint.ts).
@@ -61,6 +63,8 @@ export interface Architecture<C extends { modelType: string } = HfModelConfig> {
   /** Module paths of every linear layer (LoRA targets), and the default LoRA targets. */
   linearModules(config: C): string[];
   defaultLoraTargets: readonly string[];
+  /** The input embedding's key when nothing but the token lookup reads it (untied), else null. */
+  lookupOnlyEmbedding(config: C): string | null;
   /** Module paths stored in Conv1D layout (GPT-2), for fan_in_fan_out. */
   conv1dModules?: readonly string[];
   forward(ctx: LayerContext, config: C, inputs: ForwardInputs, options?: ForwardOptions): ForwardOutputs;

@@ -43,7 +43,10 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
   const options = parsed.data;
   const log = hooks.onLog ?? (() => {});
   const modelDir = await resolveModel(options.model);
-  const model = await CausalLM.load(modelDir, options.method === 'qlora' ? { quantize: { blocksize: options.quantBlocksize, doubleQuant: options.doubleQuant } } : {});
+  // QLoRA keeps a frozen input embedding in its file (rows read per batch) unless it is trained.
+  const model = await CausalLM.load(modelDir, options.method === 'qlora'
+    ? { quantize: { blocksize: options.quantBlocksize, doubleQuant: options.doubleQuant }, embeddingOnDemand: !options.modulesToSave?.length }
+    : {});
   model.gradientCheckpointing = options.gradientCheckpointing === 'on' || (options.gradientCheckpointing === 'auto' && options.method === 'qlora');
   const data = await loadTrainingData(options.data, { modelDir, maxLength: options.maxLength, template: options.template, testSize: options.testSize, seed: options.seed, log });
   const cut = <T>(a: T[] | undefined) => a?.slice(0, options.maxLength);

@@ -1,6 +1,7 @@
 // A base model with LoRA adapters: y = base(x) + B(A(dropout(x))) * scale on each target module.
 // The adapter wraps the base linear layer (the model files never know about it); A starts
 // kaiming-uniform and B at zero, so a fresh adapter changes nothing.
+import { TunaInputError } from '../../errors.js';
 import type { Graph } from '../../graph/graph.js';
 import type { Tensor } from '../../graph/tensor.js';
 import type { LinearHook } from '../../models/context.js';
@@ -48,6 +49,10 @@ export class LoraModel {
       this.adapters.set(module, { a, b: new Float32Array(outFeatures * r), inFeatures, outFeatures });
     }
     this.extraTrainable = this.trainableBaseParams();
+    const onDemand = this.extraTrainable.find((name) => base.isOnDemand(name));
+    if (onDemand) {
+      throw new TunaInputError(`"${onDemand}" is trained (modules_to_save) but the model was loaded with its rows read on demand; load it without embeddingOnDemand`);
+    }
   }
 
   /** (in, out) features of a module, from its base weight shape. */
