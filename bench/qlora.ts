@@ -1,8 +1,9 @@
 // QLoRA against fp32 LoRA (both r=16, alpha=32 on every linear layer) at batch 1 x 256 on a
 // SmolLM2-135M-shaped and a TinyLlama-1.1B-shaped model, each with `tuna train`'s defaults for
-// its method (QLoRA: gradient checkpointing, the 4-bit folder loaded with embedding rows read on
-// demand): memory of the frozen base (RSS growth while the model is made or loaded and moved
-// into the runtime, measured), peak RSS and tokens/s.
+// its method (QLoRA: gradient checkpointing, the 4-bit folder loaded as a frozen base with
+// embedding rows read on demand and the output head in float16): memory of the frozen base
+// (RSS growth while the model is made or loaded and moved into an already started runtime,
+// measured), peak RSS and tokens/s.
 // Each (shape, mode) runs in its own process.
 //   npm run bench:qlora -- [--shapes smollm2_135m,tinyllama_1_1b] [--steps 2] [--warmup 1]
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { LoraModel } from '../src/adapters/lora/lora-model.js';
 import { saveQuantizedModel } from '../src/adapters/nf4/quantize-model.js';
 import { CausalLM } from '../src/models/model.js';
+import { Graph } from '../src/graph/graph.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import type { TrainExample } from '../src/train/batching.js';
 import { loraTarget } from '../src/train/targets.js';
@@ -28,13 +30,23 @@ const rssMb = () => {
   return Math.round(process.memoryUsage().rss / 1024 / 1024);
 };
 
+/** Starts the runtime (worker thread, onnxruntime) so its fixed memory is not counted as the base's. */
+async function startedRuntime(): Promise<Runtime> {
+  const rt = new Runtime();
+  const g = new Graph();
+  const x = g.input('x', [1]);
+  await (await rt.compile(g, { y: g.add(x, x) })).run({ x: new Float32Array([1]) });
+  return rt;
+}
+
 async function runOne(shape: ShapeName, mode: 'qlora' | 'lora', quantizedDir: string) {
+  const rt = await startedRuntime();
   const before = rssMb();
-  // QLoRA loads a 4-bit folder the way `tuna train --method qlora` does (embedding rows read on demand).
-  const model = mode === 'qlora' ? await CausalLM.load(quantizedDir, { embeddingOnDemand: true }) : randomModel(shape, {}, 1);
+  // QLoRA loads a 4-bit folder the way `tuna train --method qlora` does (frozen base: embedding
+  // rows read on demand, output head in float16).
+  const model = mode === 'qlora' ? await CausalLM.load(quantizedDir, { frozen: true }) : randomModel(shape, {}, 1);
   // Each method with `tuna train`'s defaults: QLoRA recomputes layers in the backward pass.
   model.gradientCheckpointing = mode === 'qlora';
-  const rt = new Runtime();
   await model.residentWeights(rt);
   const baseMb = rssMb() - before;
   const vocab = SHAPES[shape].vocab_size;

@@ -31,20 +31,27 @@ export interface GraphContextOptions {
   checkpointed?: boolean;
   /** An embedding key whose rows the host feeds as `inputs_embeds` (the table is not a graph input). */
   fedEmbedding?: string;
+  /** Keys fed as float16 (frozen): cast to float32 where used, after the lookup for embeddings. */
+  half?: ReadonlySet<string>;
 }
 
 export function graphContext(g: Graph, shapes: Map<string, Shape>, options: GraphContextOptions = {}): GraphContext {
-  const { hook, quantized, checkpointed, fedEmbedding } = options;
+  const { hook, quantized, checkpointed, fedEmbedding, half } = options;
+  const halfInput = (name: string) => g.sharedInput(name, shapes.get(name)!, 'float16');
   const params = new Map<string, Tensor>();
   const ctx: GraphContext = {
     g,
     params,
     has: (name) => shapes.has(name),
-    embed: (key, ids) => (key === fedEmbedding
-      ? g.sharedInput(INPUTS_EMBEDS, [...ids.shape, shapes.get(key)![1]!])
-      : g.gather(ctx.param(key), ids)),
+    embed(key, ids) {
+      if (key === fedEmbedding) return g.sharedInput(INPUTS_EMBEDS, [...ids.shape, shapes.get(key)![1]!]);
+      if (half?.has(key)) return g.cast(g.gather(halfInput(key), ids), 'float32');
+      return g.gather(ctx.param(key), ids);
+    },
     block: (inputs, build) => (checkpointed ? checkpoint(g, inputs, build) : build(inputs)),
     param(name) {
+      // A float16 matrix is cast where it is used, so no float32 copy outlives its use.
+      if (half?.has(name)) return g.cast(halfInput(name), 'float32');
       let t = params.get(name);
       if (!t) {
         const shape = shapes.get(name);

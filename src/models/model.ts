@@ -9,11 +9,12 @@ import { dequantizeNf4 } from '../adapters/nf4/dequantize-nf4.js';
 import { nf4Feeds, nf4Layout } from '../adapters/nf4/dequantize-graph.js';
 import type { Nf4Tensor } from '../adapters/nf4/nf4-tensor.js';
 import { quantizeNf4 } from '../adapters/nf4/quantize-nf4.js';
+import { halfToFloat32 } from '../io/half-float.js';
 import { readHfConfig, type HfModelConfig } from '../io/hf-config.js';
 import { openModelWeights } from '../io/safetensors.js';
 import { Resident, type Executable, type Feed, type Runtime } from '../runtime/runtime.js';
 import { graphContext, INPUTS_EMBEDS, type LinearHook } from './context.js';
-import { EmbeddingRows } from './embedding-rows.js';
+import { TensorRows } from './tensor-rows.js';
 import { layoutInputs, ropeInputs, type BatchLayout } from './inputs.js';
 import { architectureFor } from './registry.js';
 import type { Architecture, ForwardInputs } from './types.js';
@@ -63,8 +64,11 @@ export class CausalLM {
    */
   gradientCheckpointing = false;
   private residents: Map<string, Resident> | null = null;
-  /** The input embedding when it stays in its file (see load's `embeddingOnDemand`). */
-  private embeddingRows: EmbeddingRows | null = null;
+  /** The input embedding when it stays in its file (see load's `frozen`). */
+  private embeddingRows: TensorRows | null = null;
+  /** Frozen float matrices held in float16 (see load's `frozen`), by key, until moved into a runtime. */
+  private readonly half = new Map<string, Uint16Array>();
+  private readonly halfKeys = new Set<string>();
   private weights: Map<string, Float32Array> | null;
 
   private constructor(readonly dir: string, readonly config: HfModelConfig, weights: Map<string, Float32Array>, quantized?: Map<string, Nf4Tensor>) {
@@ -76,37 +80,51 @@ export class CausalLM {
 
   /**
    * Loads config.json and the safetensors weights of a model folder (float, or bitsandbytes 4-bit
-   * layers). With `embeddingOnDemand`, an input embedding that only the token lookup reads stays
-   * in its file and each batch reads its rows (for a frozen base: QLoRA).
+   * layers). With `frozen` (a base nothing trains but adapters: QLoRA), an input embedding that
+   * only the token lookup reads stays in its file and each batch reads its rows, and the other
+   * float matrices outside linear layers (output head, tied or position embeddings) are held in
+   * float16 and cast to float32 where used.
    */
-  static async load(dir: string, options: { quantize?: QuantizeOptions; embeddingOnDemand?: boolean } = {}): Promise<CausalLM> {
+  static async load(dir: string, options: { quantize?: QuantizeOptions; frozen?: boolean } = {}): Promise<CausalLM> {
     const config = await readHfConfig(dir);
     const arch = architectureFor(config);
     const source = await openModelWeights(dir);
     const expected = arch.parameters(config);
     const quantized = await readQuantizedLayers(source, dir);
     for (const key of quantized.keys()) expected.delete(key);
-    const lookup = options.embeddingOnDemand ? arch.lookupOnlyEmbedding(config) : null;
-    let rows: EmbeddingRows | null = null;
-    if (lookup && source.has(lookup)) {
-      const info = source.info(lookup);
-      if (!sameShape(info.shape, expected.get(lookup)!)) {
-        throw new TunaInputError(`${dir}: tensor "${lookup}" has shape ${formatShape(info.shape)}, but config.json implies ${formatShape(expected.get(lookup)!)}`);
+    const linear = new Set(arch.linearModules(config).map((m) => `${m}.weight`));
+    const lookup = options.frozen ? arch.lookupOnlyEmbedding(config) : null;
+    let rows: TensorRows | null = null;
+    const half = new Map<string, Uint16Array>();
+    for (const [key, shape] of options.frozen ? [...expected] : []) {
+      if (shape.length !== 2 || linear.has(key) || !source.has(key)) continue; // a missing tensor is reported by readWeights
+      const info = source.info(key);
+      if (!sameShape(info.shape, shape)) {
+        throw new TunaInputError(`${dir}: tensor "${key}" has shape ${formatShape(info.shape)}, but config.json implies ${formatShape(shape)}`);
       }
-      rows = new EmbeddingRows(join(dir, info.file), info);
-      expected.delete(lookup);
+      const matrix = new TensorRows(join(dir, info.file), info);
+      if (key === lookup) {
+        rows = matrix;
+      } else {
+        half.set(key, matrix.half());
+        matrix.close();
+      }
+      expected.delete(key);
     }
     // QLoRA: linear weights are quantized as they are read, so their float32 copies never pile up.
-    const linear = new Set(arch.linearModules(config).map((m) => `${m}.weight`));
-    const keep = options.quantize
-      ? (name: string, data: Float32Array) => {
-        if (!linear.has(name)) return true;
-        quantized.set(name, quantizeNf4(data, expected.get(name)!, { blocksize: options.quantize!.blocksize ?? 64, doubleQuant: options.quantize!.doubleQuant ?? true }));
+    const keep = (name: string, data: Float32Array) => {
+      if (options.quantize && linear.has(name)) {
+        quantized.set(name, quantizeNf4(data, expected.get(name)!, { blocksize: options.quantize.blocksize ?? 64, doubleQuant: options.quantize.doubleQuant ?? true }));
         return false;
       }
-      : undefined;
+      return true;
+    };
     const model = new CausalLM(dir, config, await readWeights(source, expected, dir, keep), quantized);
     model.embeddingRows = rows;
+    for (const [k, v] of half) {
+      model.half.set(k, v);
+      model.halfKeys.add(k);
+    }
     return model;
   }
 
@@ -146,15 +164,16 @@ export class CausalLM {
     return this.weights;
   }
 
-  /** Whether a tensor is read from its file per batch instead of being held (see load's `embeddingOnDemand`). */
-  isOnDemand(key: string): boolean {
-    return this.embeddingRows?.info.name === key;
+  /** Whether a tensor is frozen in a compact form (rows read from its file per batch, or float16): it cannot be trained. */
+  isFrozenCompact(key: string): boolean {
+    return this.embeddingRows?.info.name === key || this.halfKeys.has(key);
   }
 
   /** Every weight in float32, dequantizing 4-bit layers (for merging and saving). */
   floatWeights(): Map<string, Float32Array> {
     const out = new Map(this.hostWeights());
     if (this.embeddingRows) out.set(this.embeddingRows.info.name, this.embeddingRows.all());
+    for (const [key, bits] of this.half) out.set(key, halfToFloat32(bits));
     for (const [key, q] of this.quantized) out.set(key, dequantizeNf4(q));
     return out;
   }
@@ -166,6 +185,10 @@ export class CausalLM {
     for (const [name, data] of this.hostWeights()) {
       residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, { data, shape: this.shapes.get(name)!, dtype: 'float32' }, { transfer: true }));
     }
+    for (const [name, data] of this.half) {
+      residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, { data, shape: this.shapes.get(name)!, dtype: 'float16' }, { transfer: true }));
+    }
+    this.half.clear();
     for (const [key, q] of this.quantized) {
       // Moved, not copied: the codes then exist once, in the worker (the layout stays here for graphs).
       for (const [name, t] of Object.entries(nf4Feeds(key, q))) residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, t, { transfer: true }));
@@ -182,6 +205,7 @@ export class CausalLM {
     const layouts = new Map([...this.quantized].map(([k, q]) => [k, nf4Layout(q)]));
     const ctx = graphContext(g, this.shapes, {
       hook, quantized: layouts.size > 0 ? layouts : undefined, checkpointed: this.gradientCheckpointing, fedEmbedding: this.embeddingRows?.info.name,
+      half: this.halfKeys,
     });
     const r = this.rotaryDim;
     const inputs: ForwardInputs = {
@@ -223,7 +247,7 @@ export class CausalLM {
    * its hook wraps the linear layers and its key tells the compile cache which graph that is.
    */
   compiledForward(rt: Runtime, shape: ForwardShape, adapter?: Pick<ForwardAdapter, 'key' | 'hook'>): Promise<Executable> {
-    const plain = `forward:${this.dir}:q${this.quantized.size}${this.embeddingRows ? ':fed' : ''}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
+    const plain = `forward:${this.dir}:q${this.quantized.size}${this.embeddingRows ? ':fed' : ''}${this.halfKeys.size > 0 ? ':f16' : ''}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
     const key = adapter ? `${plain}:${adapter.key}` : plain;
     return rt.compileCached(key, () => {
       const { g, logits, present } = this.buildForward(shape, adapter?.hook);

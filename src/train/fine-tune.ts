@@ -43,9 +43,10 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
   const options = parsed.data;
   const log = hooks.onLog ?? (() => {});
   const modelDir = await resolveModel(options.model);
-  // QLoRA keeps a frozen input embedding in its file (rows read per batch) unless it is trained.
+  // QLoRA's base is frozen unless modules_to_save trains part of it: the input embedding stays in
+  // its file (rows read per batch) and the output head is held in float16.
   const model = await CausalLM.load(modelDir, options.method === 'qlora'
-    ? { quantize: { blocksize: options.quantBlocksize, doubleQuant: options.doubleQuant }, embeddingOnDemand: !options.modulesToSave?.length }
+    ? { quantize: { blocksize: options.quantBlocksize, doubleQuant: options.doubleQuant }, frozen: !options.modulesToSave?.length }
     : {});
   model.gradientCheckpointing = options.gradientCheckpointing === 'on' || (options.gradientCheckpointing === 'auto' && options.method === 'qlora');
   const data = await loadTrainingData(options.data, { modelDir, maxLength: options.maxLength, template: options.template, testSize: options.testSize, seed: options.seed, log });

@@ -49,9 +49,9 @@ export class LoraModel {
       this.adapters.set(module, { a, b: new Float32Array(outFeatures * r), inFeatures, outFeatures });
     }
     this.extraTrainable = this.trainableBaseParams();
-    const onDemand = this.extraTrainable.find((name) => base.isOnDemand(name));
-    if (onDemand) {
-      throw new TunaInputError(`"${onDemand}" is trained (modules_to_save) but the model was loaded with its rows read on demand; load it without embeddingOnDemand`);
+    const compact = this.extraTrainable.find((name) => base.isFrozenCompact(name));
+    if (compact) {
+      throw new TunaInputError(`"${compact}" is trained (modules_to_save) but the model was loaded frozen (float16, or rows read on demand); load it without \`frozen\``);
     }
   }
 

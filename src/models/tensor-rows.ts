@@ -1,11 +1,13 @@
-// A frozen input embedding left in its safetensors file: each batch reads only the rows of its
-// tokens. A 4-bit base then holds no float copy of the vocabulary table at all (TinyLlama's is
-// 262 MB in float32), and the rows it feeds are exactly the checkpoint's values.
+// Rows of a 2-D tensor read from its safetensors file on demand. A frozen input embedding stays
+// in its file and each batch reads only the rows of its tokens (a 4-bit base then holds no copy
+// of the vocabulary table: TinyLlama's is 262 MB in float32), and a large matrix converts to
+// float16 a few rows at a time, never held whole in float32.
 import { closeSync, openSync, readSync } from 'node:fs';
 import { TunaInputError } from '../errors.js';
+import { float32ToHalf } from '../io/half-float.js';
 import { asFloat32, decodeTensorBytes, dtypeByteSize, type SafetensorsTensorInfo } from '../io/safetensors.js';
 
-export class EmbeddingRows {
+export class TensorRows {
   readonly vocab: number;
   readonly hidden: number;
   private readonly rowBytes: number;
@@ -35,6 +37,17 @@ export class EmbeddingRows {
   /** The whole table in float32 (for saving or training it). */
   all(): Float32Array {
     return this.rows(Array.from({ length: this.vocab }, (_, i) => i));
+  }
+
+  /** The whole table in float16, converted about 4 MB of rows at a time. */
+  half(): Uint16Array {
+    const out = new Uint16Array(this.vocab * this.hidden);
+    const step = Math.max(1, Math.floor((1 << 20) / this.hidden));
+    for (let first = 0; first < this.vocab; first += step) {
+      const ids = Array.from({ length: Math.min(step, this.vocab - first) }, (_, i) => first + i);
+      out.set(float32ToHalf(this.rows(ids)), first * this.hidden);
+    }
+    return out;
   }
 
   close(): void {
