@@ -1,6 +1,8 @@
-// Profiles one training step's graph with onnxruntime's profiler and prints time per op type.
+// Profiles one training step's graph with onnxruntime's profiler: time per op type, and the
+// session arena's in-use peak and held bytes (the arena grows by doubling regions, up to 1 GB each).
 //   node --import tsx bench/profile-step.ts [--mode lora|full] [--layers 4] [--batch 4] [--seq 256]
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { LoraModel } from '../src/adapters/lora/lora-model.js';
 import { lowerToOnnx } from '../src/onnx/lower.js';
@@ -19,7 +21,7 @@ const target = opts.mode === 'full' ? fullTarget(model) : loraTarget(new LoraMod
 const { graph, outputs } = buildMicroStep(model, { batch: B, length: T }, target.trainables, { hook: target.hook, accumulate: false });
 const lowered = lowerToOnnx(graph, outputs);
 const session = await ort.InferenceSession.create(lowered.bytes, {
-  intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all',
+  intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', enableMemPattern: false,
   enableProfiling: true, profileFilePrefix: `${opts.dir}/tuna-prof`, enableCpuMemArena: opts.arena === '1',
 });
 const ids = Array.from({ length: B }, (_, r) => Array.from({ length: T }, (_, i) => (r * 997 + i * 31) % 49152));
@@ -37,8 +39,11 @@ for (let i = 0; i < 3; i++) {
   await session.run(feeds);
   console.log(`run ${i}: ${(performance.now() - t0).toFixed(0)} ms`);
 }
-const file = session.endProfiling();
-const events = JSON.parse(readFileSync(file, 'utf8')) as { cat: string; name: string; dur: number; args?: { op_name?: string } }[];
+// onnxruntime-node writes `<prefix>_<date>.json` and returns nothing: take the newest such file.
+session.endProfiling();
+const file = readdirSync(opts.dir).filter((f) => f.startsWith('tuna-prof') && f.endsWith('.json'))
+  .map((f) => join(opts.dir, f)).sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0]!;
+const events = JSON.parse(readFileSync(file, 'utf8')) as { cat: string; name: string; dur: number; args?: Record<string, string> }[];
 const byOp = new Map<string, number>();
 let total = 0;
 for (const e of events) {
@@ -49,3 +54,5 @@ for (const e of events) {
 }
 console.log(`nodes: ${lowered.nodeCount}; kernel time over 3 runs: ${(total / 1000).toFixed(0)} ms; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
 for (const [op, us] of [...byOp].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`${op.padEnd(24)} ${(us / 1000).toFixed(0).padStart(7)} ms  ${((100 * us) / total).toFixed(1)}%`);
+const mb = (key: string) => Math.round(Math.max(...events.map((e) => Number(e.args?.[key] ?? 0))) / 1048576);
+console.log(`arena: in-use peak ${mb('mem_in_use_peak')} MB, held ${mb('mem_arena_held')} MB`);

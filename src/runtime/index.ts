@@ -1,1 +1,1 @@
-export { Executable, FeedError, Resident, Runtime, type Feed, type HostTensor, type RunOptions, type RuntimeOptions } from './runtime.js';
+export { Executable, FeedError, Resident, Runtime, type AdamWStep, type Feed, type HostTensor, type RunOptions, type RuntimeOptions } from './runtime.js';

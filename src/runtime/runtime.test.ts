@@ -58,6 +58,24 @@ describe('runtime', () => {
     await assert.rejects(exe.run({ w: new Resident('state', [5], 'float32') }), /expected float32\[4\], got resident "state" float32\[5\]/);
   });
 
+  it('updates residents in place with AdamW, and the next run reads the updated values', async () => {
+    const g = new Graph();
+    const exe = await rt.compile(g, { y: g.mul(g.input('w', [3]), g.scalar(2)) });
+    const up = (name: string, data: number[]) => rt.upload(name, { data: Float32Array.from(data), shape: [3], dtype: 'float32' });
+    const w = await up('inplace.w', [1, 2, 3]);
+    const tensor = { param: w, m: await up('inplace.m', [0, 0, 0]), v: await up('inplace.v', [0, 0, 0]), grad: await up('inplace.g', [1, -1, 2]), decay: false };
+    assert.deepEqual(Array.from((await exe.run({ w })).y!.data as Float32Array), [2, 4, 6]);
+    const settings = { lr: 0.5, beta1: 0.9, beta2: 0.999, eps: 0, weightDecay: 0, step: 1, maxGradNorm: 0 };
+    const { gradNorm } = await rt.adamw({ tensors: [tensor], ...settings, releaseGrads: true });
+    assert.equal(gradNorm, Math.sqrt(6));
+    // With eps 0 the first bias-corrected step moves each weight by lr * sign(grad).
+    assert.deepEqual(Array.from((await exe.run({ w })).y!.data as Float32Array), [1, 5, 5]);
+    await assert.rejects(rt.download('inplace.g'), /no resident tensor "inplace.g"/);
+    await assert.rejects(rt.adamw({ tensors: [tensor], ...settings }), /adamw: no float32 resident tensor "inplace.g"/);
+    const short = await rt.upload('inplace.short', { data: new Float32Array(2), shape: [2], dtype: 'float32' });
+    await assert.rejects(rt.adamw({ tensors: [{ ...tensor, grad: short }], ...settings }), /"inplace.w" has 3 elements but its state has 3 \(m\), 3 \(v\), 2 \(grad\)/);
+  });
+
   it('keeps the event loop live while a long session runs', async () => {
     const g = new Graph();
     const a = g.input('a', [512, 512]);

@@ -10,7 +10,9 @@ import type { Graph } from '../graph/graph.js';
 import { formatShape, sameShape, sizeOf, type Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { lowerToOnnx, type LoweredModel, type ValueSpec } from '../onnx/lower.js';
-import { workerBody, type WireFeed, type WireTensor, type WorkerReply, type WorkerRequest } from './worker-body.js';
+import { adamwHelperBody, helperShare } from './adamw-helper.js';
+import { adamwUpdate, clipFactor, sumOfSquares, type AdamWSettings } from './adamw-kernel.js';
+import { workerBody, type WireFeed, type WireTensor, type WorkerData, type WorkerReply, type WorkerRequest } from './worker-body.js';
 
 export interface HostTensor {
   data: TypedArray;
@@ -46,6 +48,13 @@ export interface RunOptions {
   transfer?: boolean;
 }
 
+/** One AdamW step over resident float32 tensors (torch.optim.AdamW after global-norm clipping). */
+export interface AdamWStep extends AdamWSettings {
+  tensors: { param: Resident | string; m: Resident | string; v: Resident | string; grad: Resident | string; decay: boolean }[];
+  /** Free the gradient residents afterwards (the next step makes new ones). */
+  releaseGrads?: boolean;
+}
+
 export interface RuntimeOptions {
   /** Threads per session; defaults to the machine's available cores. */
   threads?: number;
@@ -66,12 +75,12 @@ export class Runtime {
   constructor(options: RuntimeOptions = {}) {
     this.threads = options.threads ?? availableParallelism();
     const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
-    // `__name` is the helper some transpilers insert to keep function names; the worker has no module scope.
-    const source = `const __name = (f) => f;\n(${workerBody.toString()})(require, require('node:worker_threads').workerData);`;
-    this.worker = new Worker(source, {
-      eval: true,
-      workerData: { ortPath },
-    });
+    // `__name` is the helper some transpilers insert to keep function names; the threads have no module scope.
+    const kernels = `{ sumOfSquares: ${sumOfSquares}, adamwUpdate: ${adamwUpdate}, clipFactor: ${clipFactor}, helperShare: ${helperShare} }`;
+    const start = (body: string, ...args: string[]) => `const __name = (f) => f;\n(${body})(${['require', ...args, kernels].join(', ')});`;
+    const workerData: WorkerData = { ortPath, helperSource: start(adamwHelperBody.toString()) };
+    const source = start(workerBody.toString(), "require('node:worker_threads').workerData");
+    this.worker = new Worker(source, { eval: true, workerData });
     this.worker.unref();
     this.worker.on('message', (reply: WorkerReply) => {
       const waiter = this.pending.get(reply.id);
@@ -131,6 +140,18 @@ export class Runtime {
     const t = reply.outputs![name]!;
     const dtype = (Object.keys(ORT_TYPE) as DType[]).find((d) => ORT_TYPE[d] === t.dtype)!;
     return { data: t.data as TypedArray, shape: t.dims, dtype };
+  }
+
+  /**
+   * Updates the parameters and moments in place in the worker, so no updated tensor is copied out
+   * of a session. Returns the global gradient norm before clipping.
+   */
+  async adamw(step: AdamWStep): Promise<{ gradNorm: number }> {
+    const name = (r: Resident | string) => (typeof r === 'string' ? r : r.name);
+    const { tensors, releaseGrads, ...settings } = step;
+    const wire = tensors.map((t) => ({ param: name(t.param), m: name(t.m), v: name(t.v), grad: name(t.grad), decay: t.decay }));
+    const reply = await this.request({ kind: 'adamw', id: 0, tensors: wire, releaseGrads: releaseGrads ?? false, threads: this.threads, ...settings });
+    return { gradNorm: reply.gradNorm! };
   }
 
   async free(name: string): Promise<void> {

@@ -1,44 +1,89 @@
-// The update graph against torch.optim.AdamW's algorithm written out in plain arithmetic
-// (decoupled weight decay, bias correction, eps outside the square root), with clipping.
+// The in-place AdamW step on worker residents against torch.optim.AdamW's algorithm written out in
+// plain arithmetic (decoupled weight decay, bias correction, eps outside the square root), after
+// torch.nn.utils.clip_grad_norm_ over all tensors together. Large steps split the tensors between
+// the worker and its helper thread; both paths must give the same numbers.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Runtime } from '../runtime/runtime.js';
-import { buildUpdate, momentName } from './step-graphs.js';
+import { mulberry32 } from '../testing/random.js';
 
-function reference(p: number[], grad: number[], m: number[], v: number[], o: { lr: number; step: number; wd: number; clip: number }) {
+interface State { p: Float32Array; grad: Float32Array; m: Float32Array; v: Float32Array; decay: boolean }
+
+function reference(tensors: State[], o: { lr: number; step: number; wd: number; maxNorm: number }) {
   const [b1, b2, eps] = [0.9, 0.999, 1e-8];
-  const g = grad.map((x) => x * o.clip);
-  const m2 = m.map((x, i) => b1 * x + (1 - b1) * g[i]!);
-  const v2 = v.map((x, i) => b2 * x + (1 - b2) * g[i]! ** 2);
+  let sumSq = 0;
+  for (const t of tensors) for (const x of t.grad) sumSq += x * x;
+  const norm = Math.sqrt(sumSq);
+  const clip = Math.min(1, o.maxNorm / (norm + 1e-6));
   const bc1 = 1 - b1 ** o.step;
   const bc2 = 1 - b2 ** o.step;
-  const p2 = p.map((x, i) => x * (1 - o.lr * o.wd) - (o.lr / bc1) * (m2[i]! / (Math.sqrt(v2[i]!) / Math.sqrt(bc2) + eps)));
-  return { p2, m2, v2 };
+  const out = tensors.map((t) => {
+    const wd = t.decay ? o.wd : 0;
+    const p2 = new Float64Array(t.p.length);
+    const m2 = new Float64Array(t.p.length);
+    const v2 = new Float64Array(t.p.length);
+    for (let i = 0; i < t.p.length; i++) {
+      const g = t.grad[i]! * clip;
+      m2[i] = b1 * t.m[i]! + (1 - b1) * g;
+      v2[i] = b2 * t.v[i]! + (1 - b2) * g * g;
+      p2[i] = t.p[i]! * (1 - o.lr * wd) - (o.lr / bc1) * (m2[i]! / (Math.sqrt(v2[i]!) / Math.sqrt(bc2) + eps));
+    }
+    return { p2, m2, v2 };
+  });
+  return { norm, out };
 }
 
+function randomState(n: number, seed: number, decay: boolean): State {
+  const random = mulberry32(seed);
+  const fill = (scale: number, offset = 0) => Float32Array.from({ length: n }, () => (random() - 0.5) * scale + offset);
+  return { p: fill(2), grad: fill(0.002), m: fill(0.0004), v: fill(1e-6, 1e-6), decay };
+}
+
+function closeTo(actual: Float32Array, expected: Float64Array, what: string): void {
+  for (let i = 0; i < expected.length; i++) {
+    const x = expected[i]!;
+    if (!(Math.abs(actual[i]! - x) <= 1e-6 * Math.max(1, Math.abs(x)))) assert.fail(`${what}[${i}]: ${actual[i]} vs ${x}`);
+  }
+}
+
+const small: State[] = [
+  { p: Float32Array.of(0.5, -1.2, 0.3, 2.0), grad: Float32Array.of(0.1, -0.4, 0.25, 0.05), m: Float32Array.of(0.01, -0.02, 0.0, 0.03), v: Float32Array.of(0.001, 0.002, 0.0005, 0.0001), decay: true },
+  { p: Float32Array.of(1.0, 0.9, 1.1), grad: Float32Array.of(0.3, -0.2, 0.6), m: Float32Array.of(0.05, 0.0, -0.01), v: Float32Array.of(0.004, 0.001, 0.002), decay: false },
+];
+// Over a million elements: the worker hands part of them to its helper thread.
+const large: State[] = [randomState(600_000, 1, true), randomState(500_000, 2, true), randomState(3, 3, false)];
+
 describe('AdamW update', () => {
-  const rt = new Runtime();
-  after(() => rt.close());
-  for (const [name, maxNorm] of [['without clipping', 100], ['with clipping', 0.5]] as const) {
-    it(`matches torch.optim.AdamW ${name}`, async () => {
-      const p = [0.5, -1.2, 0.3, 2.0];
-      const grad = [0.1, -0.4, 0.25, 0.05];
-      const m = [0.01, -0.02, 0.0, 0.03];
-      const v = [0.001, 0.002, 0.0005, 0.0001];
-      const { graph, outputs } = buildUpdate([{ name: 'w', shape: [4], decay: true }], { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1 });
-      const exe = await rt.compile(graph, outputs);
-      const out = await exe.run({
-        w: Float32Array.from(p), 'acc.w': Float32Array.from(grad), [momentName('w', 'm')]: Float32Array.from(m), [momentName('w', 'v')]: Float32Array.from(v),
-        lr: new Float32Array([1e-2]), bias_correction1: new Float32Array([1 - 0.9 ** 3]), bias_correction2: new Float32Array([1 - 0.999 ** 3]),
-        max_grad_norm: new Float32Array([maxNorm]),
+  const runtimes = [new Runtime({ threads: 1 }), new Runtime({ threads: 2 })];
+  after(() => Promise.all(runtimes.map((rt) => rt.close())));
+  const cases = [
+    { name: 'without clipping', tensors: small, maxNorm: 100, threads: 1 },
+    { name: 'with clipping', tensors: small, maxNorm: 0.5, threads: 1 },
+    { name: 'with clipping off (0)', tensors: small, maxNorm: 0, threads: 1 },
+    { name: 'on two threads, with clipping', tensors: large, maxNorm: 0.1, threads: 2 },
+    { name: 'on two threads, keeping the gradients', tensors: large, maxNorm: 100, threads: 2, keepGrads: true },
+  ];
+  for (const c of cases) {
+    it(`matches torch.optim.AdamW ${c.name}, weight decay only where asked`, async () => {
+      const rt = runtimes[c.threads - 1]!;
+      const tag = c.name.replace(/\W+/g, '-');
+      const handles = [];
+      for (const [i, t] of c.tensors.entries()) {
+        const up = (suffix: string, data: Float32Array) => rt.upload(`${tag}.w${i}${suffix}`, { data: data.slice(), shape: [data.length], dtype: 'float32' });
+        handles.push({ param: await up('', t.p), m: await up('#m', t.m), v: await up('#v', t.v), grad: await up('#grad', t.grad), decay: t.decay });
+      }
+      const { gradNorm } = await rt.adamw({
+        tensors: handles, lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, step: 3, maxGradNorm: c.maxNorm, releaseGrads: !c.keepGrads,
       });
-      const norm = Math.sqrt(grad.reduce((a, x) => a + x * x, 0));
-      const ref = reference(p, grad, m, v, { lr: 1e-2, step: 3, wd: 0.1, clip: Math.min(1, maxNorm / (norm + 1e-6)) });
-      const close = (a: ArrayLike<number>, b: number[]) => b.forEach((x, i) => assert.ok(Math.abs(a[i]! - x) < 1e-6 * Math.max(1, Math.abs(x)), `${a[i]} vs ${x}`));
-      close(out['new.w']!.data as Float32Array, ref.p2);
-      close(out[`new.${momentName('w', 'm')}`]!.data as Float32Array, ref.m2);
-      close(out[`new.${momentName('w', 'v')}`]!.data as Float32Array, ref.v2);
-      assert.ok(Math.abs((out.grad_norm!.data[0] as number) - norm) < 1e-6);
+      const ref = reference(c.tensors, { lr: 1e-2, step: 3, wd: 0.1, maxNorm: c.maxNorm > 0 ? c.maxNorm : Infinity });
+      assert.ok(Math.abs(gradNorm - ref.norm) < 1e-9 * Math.max(1, ref.norm), `grad norm ${gradNorm} vs ${ref.norm}`);
+      for (const [i, h] of handles.entries()) {
+        closeTo((await rt.download(h.param)).data as Float32Array, ref.out[i]!.p2, `param ${i}`);
+        closeTo((await rt.download(h.m)).data as Float32Array, ref.out[i]!.m2, `m ${i}`);
+        closeTo((await rt.download(h.v)).data as Float32Array, ref.out[i]!.v2, `v ${i}`);
+        if (c.keepGrads) assert.deepEqual((await rt.download(h.grad)).data, c.tensors[i]!.grad);
+        else await assert.rejects(rt.download(h.grad), /no resident tensor/);
+      }
     });
   }
 });

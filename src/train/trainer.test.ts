@@ -67,6 +67,33 @@ describe('trainer', () => {
     assert.ok(losses[losses.length - 1]! < losses[0]! / 3, `loss ${losses[0]} -> ${losses[losses.length - 1]}`);
   });
 
+  it('two accumulated micro-batches update every weight as one batch of both (clipping, decay, no-decay norms)', async () => {
+    // A large eps keeps the comparison away from the sign of near-zero gradients, where float noise decides.
+    const options = { epochs: 1, maxSteps: 2, lr: 1e-2, weightDecay: 0.1, maxGradNorm: 0.5, eps: 1e-3 };
+    const examples = EXAMPLES.slice(0, 4);
+    const once = async (batchSize: number, gradAccum: number) => {
+      const model = await CausalLM.load(fixture);
+      const norms: number[] = [];
+      const result = await train(rt, fullTarget(model), examples, [], {
+        ...base(await tmp()), ...options, batchSize, gradAccum, onStep: (m) => norms.push(m.grad_norm),
+      });
+      return { trained: result.trained, norms, model };
+    };
+    const whole = await once(4, 1);
+    const split = await once(2, 2);
+    assert.ok(whole.norms[0]! > 0.5, `clipping is exercised (norm ${whole.norms[0]})`);
+    whole.norms.forEach((n, i) => assert.ok(Math.abs(n - split.norms[i]!) < 1e-5 * n, `grad norm ${i}: ${n} vs ${split.norms[i]}`));
+    const initial = await CausalLM.load(fixture);
+    for (const [name, w] of whole.trained) {
+      const s = split.trained.get(name)!;
+      let worst = 0;
+      w.forEach((x, i) => (worst = Math.max(worst, Math.abs(x - s[i]!))));
+      assert.ok(worst < 2e-6, `${name}: max difference ${worst}`);
+      const before = initial.hostWeights().get(name)!;
+      assert.ok(w.some((x, i) => x !== before[i]), `${name} was updated`);
+    }
+  });
+
   it('a resumed run continues the uninterrupted loss curve', async () => {
     const options = { epochs: 4, gradAccum: 2, batchSize: 2, schedule: 'linear' as const, warmupSteps: 2, saveEvery: 3 };
     const whole = await run(rt, { ...options, outDir: await tmp() });

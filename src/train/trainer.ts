@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TunaInputError } from '../errors.js';
-import type { Shape } from '../graph/shape.js';
+import { sizeOf, type Shape } from '../graph/shape.js';
 import type { LinearHook } from '../models/context.js';
 import type { CausalLM } from '../models/model.js';
 import { Resident, type Executable, type Feed, type Runtime } from '../runtime/runtime.js';
@@ -13,7 +13,7 @@ import { hashSeed, mulberry32 } from '../testing/random.js';
 import { collate, planEpoch, type Batch, type TrainExample } from './batching.js';
 import { listCheckpoints, loadCheckpoint, saveCheckpoint, type TrainerState } from './checkpoint.js';
 import { learningRate, warmupSteps, type Schedule, type ScheduleKind } from './schedule.js';
-import { accName, buildMicroStep, buildUpdate, momentName, type Trainable } from './step-graphs.js';
+import { accName, buildMicroStep, momentName, type Trainable } from './step-graphs.js';
 
 export interface TrainOptions {
   outDir: string;
@@ -123,51 +123,53 @@ export async function train(
     moments = ck.moments;
     print(`resuming from ${ck.dir} at step ${state.step}`);
   }
+  // Trainables, moments and gradients live in the worker; AdamW updates them there in place.
   const resident = new Map<string, Resident>();
   for (const t of trainables) {
     const name = target.residentName(t.name);
-    const init = values.get(t.name) ?? (await rt.download(weights.get(t.name)!)).data as Float32Array;
-    resident.set(t.name, await rt.upload(name, { data: init, shape: t.shape, dtype: 'float32' }));
+    const weight = weights.get(t.name);
+    const start = values.get(t.name);
+    if (start) {
+      // Checkpoint values are ours to move; initial adapter values stay with their owner.
+      resident.set(t.name, await rt.upload(name, { data: start, shape: t.shape, dtype: 'float32' }, { transfer: options.resume !== undefined }));
+    } else if (weight?.name === name) {
+      resident.set(t.name, weight);
+    } else {
+      if (!weight) throw new Error(`trainable "${t.name}" has no initial value and is not a weight of the model`);
+      const copy = (await rt.download(weight)).data as Float32Array;
+      resident.set(t.name, await rt.upload(name, { data: copy, shape: t.shape, dtype: 'float32' }, { transfer: true }));
+    }
     for (const which of ['m', 'v'] as const) {
       const key = momentName(t.name, which);
-      resident.set(key, await rt.upload(`${name}#${which}`, { data: moments.get(key) ?? new Float32Array(init.length), shape: t.shape, dtype: 'float32' }));
+      const data = moments.get(key) ?? new Float32Array(sizeOf(t.shape));
+      resident.set(key, await rt.upload(`${name}#${which}`, { data, shape: t.shape, dtype: 'float32' }, { transfer: true }));
     }
-    resident.set(accName(t.name), new Resident(`${name}#acc`, t.shape, 'float32'));
+    resident.set(accName(t.name), new Resident(`${name}#grad`, t.shape, 'float32'));
   }
   const baseFeeds: Record<string, Feed> = {};
   for (const [name, r] of weights) baseFeeds[name] = r;
   for (const t of trainables) {
     baseFeeds[t.name] = resident.get(t.name)!;
-    baseFeeds[momentName(t.name, 'm')] = resident.get(momentName(t.name, 'm'))!;
-    baseFeeds[momentName(t.name, 'v')] = resident.get(momentName(t.name, 'v'))!;
     baseFeeds[accName(t.name)] = resident.get(accName(t.name))!;
   }
 
   // Graphs of this run, by shape; identical models across runs share one session (the runtime dedups by bytes).
   const compiled = new Map<string, Promise<Executable>>();
-  const adam = { beta1: options.beta1, beta2: options.beta2, eps: options.eps, weightDecay: options.weightDecay };
-  const fused = options.gradAccum === 1;
   const micro = (shape: { batch: number; length: number }, accumulate: boolean, forwardOnly = false): Promise<Executable> => {
     const key = `${shape.batch}x${shape.length}:${accumulate}:${forwardOnly}`;
     let exe = compiled.get(key);
     if (!exe) {
-      const update = fused && !forwardOnly ? adam : undefined;
-      const { graph, outputs } = buildMicroStep(model, shape, trainables, { hook: target.hook, accumulate, forwardOnly, update });
+      const { graph, outputs } = buildMicroStep(model, shape, trainables, { hook: target.hook, accumulate, forwardOnly });
       exe = rt.compile(graph, outputs);
       compiled.set(key, exe);
     }
     return exe;
   };
-  const updateGraph = fused ? null : buildUpdate(trainables, adam);
-  const update = updateGraph ? rt.compile(updateGraph.graph, updateGraph.outputs) : null;
-  const accKeep = Object.fromEntries(trainables.map((t) => [`acc_out.${t.name}`, `${target.residentName(t.name)}#acc`]));
-  const updateKeep: Record<string, string> = {};
-  for (const t of trainables) {
-    const name = target.residentName(t.name);
-    updateKeep[`new.${t.name}`] = name;
-    updateKeep[`new.${momentName(t.name, 'm')}`] = `${name}#m`;
-    updateKeep[`new.${momentName(t.name, 'v')}`] = `${name}#v`;
-  }
+  const gradKeep = Object.fromEntries(trainables.map((t) => [`acc_out.${t.name}`, resident.get(accName(t.name))!.name]));
+  const adamTensors = trainables.map((t) => ({
+    param: resident.get(t.name)!, m: resident.get(momentName(t.name, 'm'))!, v: resident.get(momentName(t.name, 'v'))!,
+    grad: resident.get(accName(t.name))!, decay: t.decay,
+  }));
 
   const evaluate = async (): Promise<number | null> => {
     if (evalSet.length === 0) return null;
@@ -234,15 +236,8 @@ export async function train(
     let lossSum = 0;
     let tokenCount = 0;
     let seen = 0;
-    let gradNorm = NaN;
     const t = state.step + 1;
     const lr = learningRate(schedule, state.step);
-    const scalars = {
-      lr: new Float32Array([lr]),
-      bias_correction1: new Float32Array([1 - options.beta1 ** t]),
-      bias_correction2: new Float32Array([1 - options.beta2 ** t]),
-      max_grad_norm: new Float32Array([options.maxGradNorm > 0 ? options.maxGradNorm : Infinity]),
-    };
     for (let i = 0; i < group.length; i++) {
       const batch = group[i]!;
       const c = collated[i]!;
@@ -253,15 +248,12 @@ export async function train(
         ...baseFeeds,
         ...model.batchFeeds({ ids: c.ids, attentionMask: c.mask, positions: c.positions, segments: c.segments }),
         ...(target.extraFeeds?.(shape, random) ?? {}),
-        ...(fused ? scalars : {}),
         targets: c.targets,
         loss_scale: new Float32Array([groupTokens > 0 ? 1 / groupTokens : 0]),
       };
-      const fetch = fused ? ['loss_sum', 'token_count', 'grad_norm'] : ['loss_sum', 'token_count'];
-      const out = await exe.run(feeds, { fetch, keep: fused ? updateKeep : accKeep, ignoreUnknown: true });
+      const out = await exe.run(feeds, { fetch: ['loss_sum', 'token_count'], keep: gradKeep, ignoreUnknown: true });
       lossSum += out.loss_sum!.data[0] as number;
       tokenCount += out.token_count!.data[0] as number;
-      if (fused) gradNorm = out.grad_norm!.data[0] as number;
       seen += c.mask.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0);
     }
     const loss = tokenCount > 0 ? lossSum / tokenCount : 0;
@@ -271,10 +263,10 @@ export async function train(
           `The last good checkpoint is kept in ${options.outDir}. Try a lower --lr or check the data.`,
       );
     }
-    if (update) {
-      const up = await (await update).run({ ...baseFeeds, ...scalars }, { fetch: ['grad_norm'], keep: updateKeep, ignoreUnknown: true });
-      gradNorm = up.grad_norm!.data[0] as number;
-    }
+    const { gradNorm } = await rt.adamw({
+      tensors: adamTensors, lr, beta1: options.beta1, beta2: options.beta2, eps: options.eps, weightDecay: options.weightDecay,
+      step: t, maxGradNorm: options.maxGradNorm, releaseGrads: true,
+    });
     state.step = t;
     lastLoss = loss;
     const seconds = (performance.now() - stepStart) / 1000;
