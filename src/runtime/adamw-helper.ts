@@ -17,30 +17,26 @@ export interface AdamWKernels {
   sumOfSquares(tensors: AdamWArrays[]): number;
   adamwUpdate(tensors: AdamWArrays[], settings: AdamWSettings, clip: number): void;
   clipFactor(norm: number, maxGradNorm: number): number;
-  helperShare(tensors: AdamWArrays[], threads: number): number[];
+  helperShare(sizes: number[], movable: boolean[], threads: number): number[];
 }
 
 /**
  * Indices of the tensors the helper thread takes: about half of the elements, largest first, from
- * tensors whose arrays alone own whole buffers (moving a shared buffer would take others with it).
- * None for one thread or small steps, where a message round trip costs more than it saves.
+ * the movable ones (whose buffers nothing else uses). None for one thread or small steps, where a
+ * message round trip costs more than it saves.
  */
-export function helperShare(tensors: AdamWArrays[], threads: number): number[] {
-  const total = tensors.reduce((n, t) => n + t.param.length, 0);
+export function helperShare(sizes: number[], movable: boolean[], threads: number): number[] {
+  const total = sizes.reduce((n, s) => n + s, 0);
   if (threads < 2 || total < 1 << 20) return [];
-  const owners = new Map<ArrayBufferLike, number>();
-  for (const t of tensors) for (const a of [t.param, t.m, t.v, t.grad]) owners.set(a.buffer, (owners.get(a.buffer) ?? 0) + 1);
-  const movable = (t: AdamWArrays) => [t.param, t.m, t.v, t.grad].every((a) => a.byteOffset === 0 && a.byteLength === a.buffer.byteLength && owners.get(a.buffer) === 1);
   const share: number[] = [];
   let here = 0;
   let there = 0;
-  for (const i of tensors.map((_, k) => k).sort((a, b) => tensors[b]!.param.length - tensors[a]!.param.length)) {
-    const t = tensors[i]!;
-    if (there < here && movable(t)) {
+  for (const i of sizes.map((_, k) => k).sort((a, b) => sizes[b]! - sizes[a]!)) {
+    if (there < here && movable[i]) {
       share.push(i);
-      there += t.param.length;
+      there += sizes[i]!;
     } else {
-      here += t.param.length;
+      here += sizes[i]!;
     }
   }
   return share;

@@ -148,9 +148,12 @@ export class Runtime {
    */
   async adamw(step: AdamWStep): Promise<{ gradNorm: number }> {
     const name = (r: Resident | string) => (typeof r === 'string' ? r : r.name);
-    const { tensors, releaseGrads, ...settings } = step;
-    const wire = tensors.map((t) => ({ param: name(t.param), m: name(t.m), v: name(t.v), grad: name(t.grad), decay: t.decay }));
-    const reply = await this.request({ kind: 'adamw', id: 0, tensors: wire, releaseGrads: releaseGrads ?? false, threads: this.threads, ...settings });
+    const { tensors, releaseGrads, lr, beta1, beta2, eps, weightDecay, step: t, maxGradNorm } = step;
+    const wire = tensors.map((x) => ({ param: name(x.param), m: name(x.m), v: name(x.v), grad: name(x.grad), decay: x.decay }));
+    const reply = await this.request({
+      kind: 'adamw', id: 0, tensors: wire, releaseGrads: releaseGrads ?? false, threads: this.threads,
+      lr, beta1, beta2, eps, weightDecay, step: t, maxGradNorm,
+    });
     return { gradNorm: reply.gradNorm! };
   }
 

@@ -79,12 +79,12 @@ export function workerBody(req: (id: string) => any, data: WorkerData, kernels: 
   async function adamw(msg: Extract<WorkerRequest, { kind: 'adamw' }>): Promise<number> {
     const { lr, beta1, beta2, eps, weightDecay, step, maxGradNorm } = msg;
     const settings: AdamWSettings = { lr, beta1, beta2, eps, weightDecay, step, maxGradNorm };
+    const get = (name: string): Float32Array => {
+      const data = residents.get(name)?.data;
+      if (!(data instanceof Float32Array)) throw new Error(`adamw: no float32 resident tensor "${name}"`);
+      return data;
+    };
     const arrays = msg.tensors.map((t) => {
-      const get = (name: string) => {
-        const data = residents.get(name)?.data;
-        if (!(data instanceof Float32Array)) throw new Error(`adamw: no float32 resident tensor "${name}"`);
-        return data;
-      };
       const a: AdamWArrays = { param: get(t.param), m: get(t.m), v: get(t.v), grad: get(t.grad), decay: t.decay };
       if (a.m.length !== a.param.length || a.v.length !== a.param.length || a.grad.length !== a.param.length) {
         throw new Error(`adamw: "${t.param}" has ${a.param.length} elements but its state has ${a.m.length} (m), ${a.v.length} (v), ${a.grad.length} (grad)`);
@@ -92,17 +92,23 @@ export function workerBody(req: (id: string) => any, data: WorkerData, kernels: 
       return a;
     });
     const gradBytes = arrays.reduce((n, a) => n + a.grad.byteLength, 0);
-    const remote = kernels.helperShare(arrays, msg.threads);
+    // A tensor can move to the helper when no other resident shares its buffers.
+    const users = new Map<ArrayBufferLike, number>();
+    for (const r of residents.values()) users.set(r.data.buffer, (users.get(r.data.buffer) ?? 0) + 1);
+    const movable = arrays.map((a) => [a.param, a.m, a.v, a.grad].every((x) => users.get(x.buffer) === 1));
+    const remote = kernels.helperShare(arrays.map((a) => a.param.length), movable, msg.threads);
     const local = arrays.filter((_, i) => !remote.includes(i));
     let norm: number;
     if (remote.length === 0) {
       norm = Math.sqrt(kernels.sumOfSquares(arrays));
       kernels.adamwUpdate(arrays, settings, kernels.clipFactor(norm, maxGradNorm));
     } else {
+      // Both threads sum their squares, then both update with the clip factor of the whole.
       const moved = remote.map((i) => arrays[i]!);
-      const norms = callHelper({ kind: 'norm', tensors: moved }, moved.flatMap((a) => [a.param.buffer, a.m.buffer, a.v.buffer, a.grad.buffer] as ArrayBuffer[]));
-      const localSq = kernels.sumOfSquares(local);
-      norm = Math.sqrt(localSq + (await norms).sumSq!);
+      const transfer = moved.flatMap((a) => [a.param.buffer, a.m.buffer, a.v.buffer, a.grad.buffer] as ArrayBuffer[]);
+      const theirs = callHelper({ kind: 'norm', tensors: moved }, transfer);
+      const ours = kernels.sumOfSquares(local);
+      norm = Math.sqrt(ours + (await theirs).sumSq!);
       const clip = kernels.clipFactor(norm, maxGradNorm);
       const done = callHelper({ kind: 'update', settings, clip, returnGrads: !msg.releaseGrads }, []);
       kernels.adamwUpdate(local, settings, clip);
