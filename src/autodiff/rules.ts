@@ -89,13 +89,26 @@ export const gradRules = {
     const slope = g.mul(g.scalar(2 / Math.sqrt(Math.PI), x0.dtype), g.exp(g.neg(g.mul(x0, x0))));
     return [g.mul(gy, slope)];
   },
-  Sigmoid: ({ g, y, gy }) => [g.mul(gy, g.mul(y, g.sub(one(g, y), y)))],
+  // gy y (1 - y) as t - t y with t = gy y: nothing of y alone is computed ahead of the backward pass.
+  Sigmoid: ({ g, y, gy }) => {
+    const t = g.mul(gy, y);
+    return [g.sub(t, g.mul(t, y))];
+  },
   Equal: none, Less: none, Greater: none, LessOrEqual: none, GreaterOrEqual: none, Not: none, And: none,
   Where: ({ g, x, gy }) => {
     const zero = g.scalar(0, gy.dtype);
     return [null, g.where(x[0]!, gy, zero), g.where(x[0]!, zero, gy)];
   },
-  MatMul: ({ g, x, gy }) => [g.matMul(gy, g.transposeLast(x[1]!)), g.matMul(g.transposeLast(x[0]!), gy)],
+  MatMul: ({ g, x, gy }) => {
+    const [a, b] = x as [Tensor, Tensor];
+    // A weight shared across a batch: one 2-D product over all rows, not a batch of them summed.
+    if (b.rank === 2 && a.rank > 2) {
+      const k = a.shape[a.rank - 1]!;
+      const n = b.shape[1]!;
+      return [g.matMul(gy, g.transposeLast(b)), g.matMul(g.transposeLast(g.reshape(a, [-1, k])), g.reshape(gy, [-1, n]))];
+    }
+    return [g.matMul(gy, g.transposeLast(b)), g.matMul(g.transposeLast(a), gy)];
+  },
   Reshape: ({ g, x, gy }) => [g.reshape(gy, x[0]!.shape)],
   Squeeze: ({ g, x, gy }) => [g.reshape(gy, x[0]!.shape)],
   Unsqueeze: ({ g, x, gy }) => [g.reshape(gy, x[0]!.shape)],

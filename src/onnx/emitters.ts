@@ -82,9 +82,13 @@ export const emitters = {
   ReduceMean: reduceWithAxesAttr,
   ReduceMax: reduceWithAxesAttr,
   Softmax: (ctx) => make(ctx, 'Softmax', ctx.inputs, [intAttr('axis', ctx.attrs.axis)]),
-  SoftmaxCrossEntropy: (ctx) => make(ctx, 'SoftmaxCrossEntropyLoss', ctx.inputs, [
-    stringAttr('reduction', 'sum'), intAttr('ignore_index', ctx.attrs.ignoreIndex),
-  ]),
+  // LogSoftmax over the last axis, then the summed negative log-likelihood: onnxruntime's fused
+  // SoftmaxCrossEntropyLoss transposes the logits internally (a logits-sized temporary).
+  SoftmaxCrossEntropy: (ctx) => [
+    { opType: 'LogSoftmax', input: [ctx.inputs[0]!], output: [ctx.outputs[1]!], name: ctx.outputs[1]!, attribute: [intAttr('axis', -1)] },
+    { opType: 'NegativeLogLikelihoodLoss', input: [ctx.outputs[1]!, ctx.inputs[1]!], output: [ctx.outputs[0]!], name: ctx.outputs[0]!,
+      attribute: [stringAttr('reduction', 'sum'), intAttr('ignore_index', ctx.attrs.ignoreIndex)] },
+  ],
   // onnxruntime's contrib kernel: dequantizes the codes into a scratch buffer, then one SGEMM.
   Nf4MatMul: (ctx) => [{
     opType: 'MatMulBnb4', domain: MS_DOMAIN, input: ctx.inputs, output: ctx.outputs, name: ctx.outputs[0]!,
