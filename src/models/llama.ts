@@ -50,20 +50,16 @@ function forward(ctx: LayerContext, c: Config, inputs: ForwardInputs, options: F
   const present: ForwardOutputs['present'] = [];
   for (let i = 0; i < c.numHiddenLayers; i++) {
     const l = `model.layers.${i}`;
-    // Two blocks per layer: with checkpointing, the residual between them is kept, so neither
-    // o_proj nor down_proj runs again in the backward pass.
-    const [mid, k, v] = ctx.block([x], ([x]) => {
+    const [out, k, v] = ctx.block([x], ([x]) => {
       const h = rmsNorm(g, x!, ctx.param(`${l}.input_layernorm.weight`), eps);
       const q = applyRope(g, splitHeads(g, ctx.linear(`${l}.self_attn.q_proj`, h), c.numAttentionHeads), inputs.ropeCos!, inputs.ropeSin!);
       const k = applyRope(g, splitHeads(g, ctx.linear(`${l}.self_attn.k_proj`, h), c.numKeyValueHeads), inputs.ropeCos!, inputs.ropeSin!);
       const v = splitHeads(g, ctx.linear(`${l}.self_attn.v_proj`, h), c.numKeyValueHeads);
       const attended = cachedAttention(g, q, k, v, inputs.past[i] ?? null, inputs.mask); // (B, H, T, D)
-      return [g.add(x!, ctx.linear(`${l}.self_attn.o_proj`, mergeHeads(g, attended))), k, v];
-    });
-    const [out] = ctx.block([mid!], ([mid]) => {
-      const m = rmsNorm(g, mid!, ctx.param(`${l}.post_attention_layernorm.weight`), eps);
+      const mid = g.add(x!, ctx.linear(`${l}.self_attn.o_proj`, mergeHeads(g, attended)));
+      const m = rmsNorm(g, mid, ctx.param(`${l}.post_attention_layernorm.weight`), eps);
       const gate = silu(g, ctx.linear(`${l}.mlp.gate_proj`, m));
-      return [g.add(mid!, ctx.linear(`${l}.mlp.down_proj`, g.mul(gate, ctx.linear(`${l}.mlp.up_proj`, m))))];
+      return [g.add(mid, ctx.linear(`${l}.mlp.down_proj`, g.mul(gate, ctx.linear(`${l}.mlp.up_proj`, m)))), k, v];
     });
     present.push({ k: k!, v: v! });
     x = out!;
