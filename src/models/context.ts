@@ -11,7 +11,7 @@ import type { LayerContext } from './types.js';
 /** Wraps a linear layer's output; LoRA uses it to add its low-rank update. */
 export type LinearHook = (module: string, x: Tensor, base: Tensor, ctx: LayerContext) => Tensor;
 
-/** Graph input of the embedding rows the host reads for a batch (see EmbeddingRows). */
+/** Graph input of the embedding rows the host reads for a batch (see TensorRows). */
 export const INPUTS_EMBEDS = 'inputs_embeds';
 
 export interface GraphContext extends LayerContext {

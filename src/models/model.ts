@@ -2,8 +2,7 @@
 // worker, with forward passes compiled once per (batch, length, cache length) shape.
 import { join } from 'node:path';
 import { Graph } from '../graph/graph.js';
-import { formatShape, sameShape, type Shape } from '../graph/shape.js';
-import { TunaInputError } from '../errors.js';
+import type { Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { dequantizeNf4 } from '../adapters/nf4/dequantize-nf4.js';
 import { nf4Feeds, nf4Layout } from '../adapters/nf4/dequantize-graph.js';
@@ -18,7 +17,7 @@ import { TensorRows } from './tensor-rows.js';
 import { layoutInputs, ropeInputs, type BatchLayout } from './inputs.js';
 import { architectureFor } from './registry.js';
 import type { Architecture, ForwardInputs } from './types.js';
-import { readQuantizedLayers, readWeights } from './weights.js';
+import { checkedInfo, readQuantizedLayers, readWeights } from './weights.js';
 
 export interface ForwardShape {
   batch: number;
@@ -97,11 +96,8 @@ export class CausalLM {
     let rows: TensorRows | null = null;
     const half = new Map<string, Uint16Array>();
     for (const [key, shape] of options.frozen ? [...expected] : []) {
-      if (shape.length !== 2 || linear.has(key) || !source.has(key)) continue; // a missing tensor is reported by readWeights
-      const info = source.info(key);
-      if (!sameShape(info.shape, shape)) {
-        throw new TunaInputError(`${dir}: tensor "${key}" has shape ${formatShape(info.shape)}, but config.json implies ${formatShape(shape)}`);
-      }
+      if (shape.length !== 2 || linear.has(key)) continue;
+      const info = checkedInfo(source, key, shape, dir);
       const matrix = new TensorRows(join(dir, info.file), info);
       if (key === lookup) {
         rows = matrix;

@@ -6,19 +6,25 @@ import { fromBitsandbytesTensors } from '../adapters/nf4/bitsandbytes-tensors.js
 import type { Nf4Tensor } from '../adapters/nf4/nf4-tensor.js';
 import type { TensorSource } from '../io/safetensors.js';
 
+/** A checkpoint tensor's header entry, after checking it exists with the shape config.json implies. */
+export function checkedInfo<S extends TensorSource>(source: S, name: string, shape: Shape, where: string): ReturnType<S['info']> {
+  if (!source.has(name)) {
+    throw new TunaInputError(`${where}: tensor "${name}" is missing (expected shape ${formatShape(shape)}); is this checkpoint complete and of the configured architecture?`);
+  }
+  const info = source.info(name) as ReturnType<S['info']>;
+  if (!sameShape(info.shape, shape)) {
+    throw new TunaInputError(`${where}: tensor "${name}" has shape ${formatShape(info.shape)}, but config.json implies ${formatShape(shape)}`);
+  }
+  return info;
+}
+
 /** `keep` may take a tensor over (e.g. quantize it) by returning false: it is then not in the result. */
 export async function readWeights(
   source: TensorSource, expected: Map<string, Shape>, where: string, keep?: (name: string, data: Float32Array) => boolean,
 ): Promise<Map<string, Float32Array>> {
   const weights = new Map<string, Float32Array>();
   for (const [name, shape] of expected) {
-    if (!source.has(name)) {
-      throw new TunaInputError(`${where}: tensor "${name}" is missing (expected shape ${formatShape(shape)}); is this checkpoint complete and of the configured architecture?`);
-    }
-    const info = source.info(name);
-    if (!sameShape(info.shape, shape)) {
-      throw new TunaInputError(`${where}: tensor "${name}" has shape ${formatShape(info.shape)}, but config.json implies ${formatShape(shape)}`);
-    }
+    checkedInfo(source, name, shape, where);
     const data = await source.readFloat32(name);
     if (!keep || keep(name, data)) weights.set(name, data);
   }
