@@ -54,6 +54,30 @@ describe('gradient checkpointing', () => {
     }
   });
 
+  it('recomputes a block only after the gradients of the later blocks\' parameters exist', () => {
+    // The runtime may order a parameter's gradient (a graph output nothing else reads) last;
+    // without this dependency every recomputed block would stay alive until then.
+    const dependsOn = (g: Graph, t: Tensor, on: Tensor) => {
+      const seen = new Set<number>();
+      const stack = [t];
+      while (stack.length > 0) {
+        const u = stack.pop()!;
+        if (u.id === on.id) return true;
+        if (seen.has(u.id)) continue;
+        seen.add(u.id);
+        stack.push(...(u.producer?.inputs ?? []));
+      }
+      return false;
+    };
+    for (const checkpointed of [true, false]) {
+      const { g, outputs } = build(checkpointed);
+      // grad1..3: the first block's norm, up, down; grad4..6: the second block's.
+      for (const later of ['grad4', 'grad5', 'grad6']) {
+        assert.equal(dependsOn(g, outputs.grad2!, outputs[later]!), checkpointed, `grad2 after ${later}, checkpointed: ${checkpointed}`);
+      }
+    }
+  });
+
   it('rejects a block that builds different nodes when replayed', () => {
     const g = new Graph();
     const x = g.input('x', [2, 2]);

@@ -1,7 +1,7 @@
 // Gradient checkpointing: a block's intermediate values are not kept from the forward pass for
 // the backward pass. When the backward pass first needs one, the block is built again from its
-// inputs, gated on the incoming gradient so the runtime computes the copy only then.
-import { onceAvailable } from '../graph/composite.js';
+// inputs, gated on the incoming gradient (and the gradients finished before it) so the runtime
+// computes the copy only then.
 import { GraphError, type Graph } from '../graph/graph.js';
 import type { Tensor } from '../graph/tensor.js';
 
@@ -16,9 +16,9 @@ export function checkpoint(g: Graph, inputs: Tensor[], build: (inputs: Tensor[])
   const end = g.nodes.length;
   const kept = new Set(outputs.map((t) => t.id));
   let replayed: Map<number, Tensor> | null = null;
-  const replay = (after: Tensor): Map<number, Tensor> => {
+  const replay = (after: () => Tensor): Map<number, Tensor> => {
     if (replayed) return replayed;
-    const gate = g.reshape(onceAvailable(g, after), []);
+    const gate = g.reshape(after(), []);
     const gated = inputs.map((t) => g.mul(t, g.cast(gate, t.dtype)));
     const from = g.nodes.length;
     build(gated);

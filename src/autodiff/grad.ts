@@ -1,6 +1,7 @@
 // Reverse-mode autodiff: walks the graph backwards from a scalar and emits the backward graph
 // with the same builder. The walker sums gradients over broadcast axes, accumulates gradients
 // of values used several times, and skips every node that does not lead to a requested input.
+import { onceAvailable } from '../graph/composite.js';
 import { GraphError, type Graph } from '../graph/graph.js';
 import { isFloat } from '../graph/dtype.js';
 import { formatShape, sameShape, type Shape } from '../graph/shape.js';
@@ -41,31 +42,59 @@ export function gradients(g: Graph, loss: Tensor, wrt: readonly Tensor[], rules:
   accumulate(loss, g.expand(g.scalar(1, loss.dtype), loss.shape));
 
   const lastNode = loss.producer?.id ?? -1;
+  // A [1, 1] one that exists only once every finished `wrt` gradient does. Recomputed blocks wait
+  // for it: the runtime's order would otherwise leave a parameter's gradient (a graph output no
+  // other value needs) for the very end, keeping every recomputed block's values alive until then.
+  const finishing = lastConsumers(g, lastNode, wrt, active);
+  let finished: Tensor | null = null;
   for (let i = lastNode; i >= 0; i--) {
     const node = g.nodes[i]!;
-    if (!node.inputs.some((t) => active.has(t.id))) continue;
     const gys = node.outputs.map((o) => grads.get(o.id) ?? null);
-    if (gys.every((t) => t === null)) continue;
-    const inputGrads = applyRule(g, node, gys, rules);
-    node.inputs.forEach((t, k) => {
-      if (!active.has(t.id)) return;
-      const grad = inputGrads[k];
-      if (grad === undefined) throw new GradError(`no gradient for ${node.op}#${node.id} input ${k}: the rule gave none`);
-      if (grad !== null) accumulate(t, grad);
-    });
+    if (node.inputs.some((t) => active.has(t.id)) && gys.some((t) => t !== null)) {
+      const inputGrads = applyRule(g, node, gys, rules, finished);
+      node.inputs.forEach((t, k) => {
+        if (!active.has(t.id)) return;
+        const grad = inputGrads[k];
+        if (grad === undefined) throw new GradError(`no gradient for ${node.op}#${node.id} input ${k}: the rule gave none`);
+        if (grad !== null) accumulate(t, grad);
+      });
+    }
+    for (const t of finishing.get(i) ?? []) {
+      const grad = grads.get(t.id);
+      if (!grad) continue;
+      finished = finished ? g.mul(finished, onceAvailable(g, grad)) : onceAvailable(g, grad);
+    }
   }
   return wrt.map((t) => grads.get(t.id) ?? g.expand(g.scalar(0, t.dtype), t.shape));
 }
 
-function applyRule(g: Graph, node: Node, gys: (Tensor | null)[], rules: GradRuleTable): (Tensor | null)[] {
+function applyRule(g: Graph, node: Node, gys: (Tensor | null)[], rules: GradRuleTable, finished: Tensor | null): (Tensor | null)[] {
   const firstGrad = gys.find((t) => t !== null)!;
+  let gateTensor: Tensor | null = null;
+  const gate = () => {
+    gateTensor ??= finished ? g.mul(onceAvailable(g, firstGrad), finished) : onceAvailable(g, firstGrad);
+    return gateTensor;
+  };
   const ctx: GradContext = {
-    g, node, attrs: node.attrs, x: node.inputs.map((t) => g.forBackward(t, firstGrad)), y: g.forBackward(node.outputs[0]!, firstGrad),
+    g, node, attrs: node.attrs, x: node.inputs.map((t) => g.forBackward(t, gate)), y: g.forBackward(node.outputs[0]!, gate),
     gy: gys[0] ?? g.expand(g.scalar(0, firstGrad.dtype), node.outputs[0]!.shape), gys,
   };
   const rule = rules[node.op] as GradRule | undefined;
   if (!rule) throw new GradError(`unsupported op "${node.op}" (node ${node.id}): no gradient rule for it`);
   return rule(ctx);
+}
+
+/** For each node, the `wrt` tensors whose gradient is complete once the walk has applied its rule. */
+function lastConsumers(g: Graph, lastNode: number, wrt: readonly Tensor[], active: Set<number>): Map<number, Tensor[]> {
+  const wanted = new Set(wrt.filter((t) => active.has(t.id)).map((t) => t.id));
+  const byNode = new Map<number, Tensor[]>();
+  for (let i = 0; i <= lastNode && wanted.size > 0; i++) {
+    for (const t of g.nodes[i]!.inputs) {
+      if (!wanted.delete(t.id)) continue;
+      byNode.set(i, [...(byNode.get(i) ?? []), t]);
+    }
+  }
+  return byNode;
 }
 
 /** Float tensors that depend on some `wrt` tensor and on which the loss depends. */

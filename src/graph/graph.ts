@@ -17,7 +17,7 @@ export class Graph {
   readonly nodes: Node[] = [];
   private nextTensorId = 0;
   private readonly inputNames = new Set<string>();
-  private readonly recomputed = new Map<number, (after: Tensor) => Tensor>();
+  private readonly recomputed = new Map<number, (gate: () => Tensor) => Tensor>();
 
   /** A value fed at run time. */
   input(name: string, shape: Shape, dtype: DType = 'float32'): Tensor {
@@ -45,17 +45,18 @@ export class Graph {
   }
 
   /**
-   * Registers how the backward pass recomputes `t` (from the incoming gradient `after` on)
-   * instead of keeping the forward pass's value alive: gradient checkpointing.
+   * Registers how the backward pass recomputes `t` instead of keeping the forward pass's value
+   * alive: gradient checkpointing. `gate()` gives a [1, 1] one that exists only once the backward
+   * pass has reached the point of use (see autodiff's gradients); the recomputation is fed through it.
    */
-  recomputeInBackward(t: Tensor, recompute: (after: Tensor) => Tensor): void {
+  recomputeInBackward(t: Tensor, recompute: (gate: () => Tensor) => Tensor): void {
     this.own('recomputeInBackward', t);
     this.recomputed.set(t.id, recompute);
   }
 
   /** The value of `t` a gradient rule reads: recomputed when registered, else `t` itself. */
-  forBackward(t: Tensor, after: Tensor): Tensor {
-    return this.recomputed.get(t.id)?.(after) ?? t;
+  forBackward(t: Tensor, gate: () => Tensor): Tensor {
+    return this.recomputed.get(t.id)?.(gate) ?? t;
   }
 
   /** Gives a value a readable name in the lowered model. */
