@@ -23,6 +23,9 @@ const T = Number(opts.seq);
 async function runMode(mode: 'lora' | 'full' | 'qlora') {
   const model = randomModel('smollm2_135m', { num_hidden_layers: Number(opts.layers) });
   if (mode === 'qlora') model.quantizeLinearWeights();
+  // Each method with `tuna train`'s defaults: full fine-tuning recomputes attention probabilities
+  // and activations in the backward pass.
+  model.selectiveRecompute = mode === 'full';
   const rt = new Runtime();
   const examples: TrainExample[] = [];
   let s = 7;

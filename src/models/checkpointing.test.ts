@@ -1,5 +1,5 @@
-// Gradient checkpointing changes what is kept between the forward and backward pass, never the
-// result: full fine-tuning and QLoRA gradients with and without it agree for every architecture.
+// Gradient checkpointing and selective recomputation change what is kept between the forward and
+// backward pass, never the result: gradients with and without them agree for every architecture.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { LoraModel, loraInput } from '../adapters/lora/lora-model.js';
@@ -34,17 +34,20 @@ describe('gradient checkpointing in models', () => {
   after(() => rt.close());
 
   for (const variant of VARIANTS) {
-    it(`${variant}: full fine-tuning gradients are unchanged`, async () => {
-      const model = await CausalLM.load(dir(variant));
-      const trainables = [...model.shapes].map(([name, shape]) => ({ name, shape, decay: true }));
-      const feeds = Object.fromEntries(model.hostWeights());
-      const plain = await gradients(rt, model, trainables, feeds);
-      model.gradientCheckpointing = true;
-      const ckpt = await gradients(rt, model, trainables, feeds);
-      assert.ok(ckpt.nodes > plain.nodes, `the layers are recomputed: ${ckpt.nodes} nodes vs ${plain.nodes}`);
-      assertClose(ckpt.out.loss_sum!.data as Float32Array, plain.out.loss_sum!.data as Float32Array, 'loss');
-      for (const t of trainables) assertClose(ckpt.out[`acc_out.${t.name}`]!.data as Float32Array, plain.out[`acc_out.${t.name}`]!.data as Float32Array, t.name);
-    });
+    for (const mode of ['layers', 'selective'] as const) {
+      it(`${variant}: full fine-tuning gradients are unchanged (${mode} recomputation)`, async () => {
+        const model = await CausalLM.load(dir(variant));
+        const trainables = [...model.shapes].map(([name, shape]) => ({ name, shape, decay: true }));
+        const feeds = Object.fromEntries(model.hostWeights());
+        const plain = await gradients(rt, model, trainables, feeds);
+        if (mode === 'layers') model.gradientCheckpointing = true;
+        else model.selectiveRecompute = true;
+        const ckpt = await gradients(rt, model, trainables, feeds);
+        assert.ok(ckpt.nodes > plain.nodes, `values are recomputed: ${ckpt.nodes} nodes vs ${plain.nodes}`);
+        assertClose(ckpt.out.loss_sum!.data as Float32Array, plain.out.loss_sum!.data as Float32Array, 'loss');
+        for (const t of trainables) assertClose(ckpt.out[`acc_out.${t.name}`]!.data as Float32Array, plain.out[`acc_out.${t.name}`]!.data as Float32Array, t.name);
+      });
+    }
   }
 
   it('llama QLoRA: adapter gradients on 4-bit layers are unchanged', async () => {

@@ -29,6 +29,8 @@ export interface GraphContextOptions {
   quantized?: Map<string, Nf4Layout>;
   /** Gradient checkpointing of decoder layers. */
   checkpointed?: boolean;
+  /** Selective recomputation (LayerContext.recompute); whole layers already recompute when checkpointed. */
+  selective?: boolean;
   /** An embedding key whose rows the host feeds as `inputs_embeds` (the table is not a graph input). */
   fedEmbedding?: string;
   /** Keys fed as float16 (frozen): cast to float32 where used, after the lookup for embeddings. */
@@ -36,7 +38,7 @@ export interface GraphContextOptions {
 }
 
 export function graphContext(g: Graph, shapes: Map<string, Shape>, options: GraphContextOptions = {}): GraphContext {
-  const { hook, quantized, checkpointed, fedEmbedding, half } = options;
+  const { hook, quantized, checkpointed, selective, fedEmbedding, half } = options;
   const halfInput = (name: string) => g.sharedInput(name, shapes.get(name)!, 'float16');
   const params = new Map<string, Tensor>();
   const ctx: GraphContext = {
@@ -49,6 +51,7 @@ export function graphContext(g: Graph, shapes: Map<string, Shape>, options: Grap
       return g.gather(ctx.param(key), ids);
     },
     block: (inputs, build) => (checkpointed ? checkpoint(g, inputs, build) : build(inputs)),
+    recompute: (inputs, build) => (selective && !checkpointed ? checkpoint(g, inputs, build) : build(inputs)),
     param(name) {
       // A float16 matrix is cast where it is used, so no float32 copy outlives its use.
       if (half?.has(name)) return g.cast(halfInput(name), 'float32');

@@ -48,10 +48,11 @@ function forward(ctx: LayerContext, c: GptNeoxConfig, inputs: ForwardInputs, opt
       const [q0, k0, v] = g.split(heads, -1, [D, D, D]);
       const q = applyRope(g, q0!, inputs.ropeCos!, inputs.ropeSin!);
       const k = applyRope(g, k0!, inputs.ropeCos!, inputs.ropeSin!);
-      const attended = cachedAttention(g, q, k, v!, inputs.past[i] ?? null, inputs.mask);
+      const attended = cachedAttention(g, q, k, v!, inputs.past[i] ?? null, inputs.mask, ctx.recompute);
       const attn = ctx.linear(`${l}.attention.dense`, mergeHeads(g, attended));
       const mlpIn = c.useParallelResidual ? x! : g.add(x!, attn);
-      const mlp = ctx.linear(`${l}.mlp.dense_4h_to_h`, gelu(g, ctx.linear(`${l}.mlp.dense_h_to_4h`, norm(`${l}.post_attention_layernorm`, mlpIn))));
+      const [act] = ctx.recompute([ctx.linear(`${l}.mlp.dense_h_to_4h`, norm(`${l}.post_attention_layernorm`, mlpIn))], ([x]) => [gelu(g, x!)]);
+      const mlp = ctx.linear(`${l}.mlp.dense_4h_to_h`, act!);
       return [c.useParallelResidual ? g.add(g.add(x!, attn), mlp) : g.add(mlpIn, mlp), k, v!];
     });
     present.push({ k: k!, v: v! });

@@ -46,9 +46,9 @@ function forward(ctx: LayerContext, c: Gpt2Config, inputs: ForwardInputs, option
     const [out, k, v] = ctx.block([x], ([x]) => {
       const qkv = ctx.linear(`${l}.attn.c_attn`, norm(`${l}.ln_1`, x!), 'conv1d'); // (B, T, 3C)
       const [q, k, v] = g.split(qkv, -1, [C, C, C]).map((t) => splitHeads(g, t, H));
-      const attended = cachedAttention(g, q!, k!, v!, inputs.past[i] ?? null, inputs.mask);
+      const attended = cachedAttention(g, q!, k!, v!, inputs.past[i] ?? null, inputs.mask, ctx.recompute);
       const mid = g.add(x!, ctx.linear(`${l}.attn.c_proj`, mergeHeads(g, attended), 'conv1d'));
-      const hidden = gelu(g, ctx.linear(`${l}.mlp.c_fc`, norm(`${l}.ln_2`, mid), 'conv1d'), 'tanh');
+      const [hidden] = ctx.recompute([ctx.linear(`${l}.mlp.c_fc`, norm(`${l}.ln_2`, mid), 'conv1d')], ([x]) => [gelu(g, x!, 'tanh')]);
       return [g.add(mid, ctx.linear(`${l}.mlp.c_proj`, hidden, 'conv1d')), k!, v!];
     });
     present.push({ k: k!, v: v! });

@@ -55,10 +55,10 @@ function forward(ctx: LayerContext, c: Config, inputs: ForwardInputs, options: F
       const q = applyRope(g, splitHeads(g, ctx.linear(`${l}.self_attn.q_proj`, h), c.numAttentionHeads), inputs.ropeCos!, inputs.ropeSin!);
       const k = applyRope(g, splitHeads(g, ctx.linear(`${l}.self_attn.k_proj`, h), c.numKeyValueHeads), inputs.ropeCos!, inputs.ropeSin!);
       const v = splitHeads(g, ctx.linear(`${l}.self_attn.v_proj`, h), c.numKeyValueHeads);
-      const attended = cachedAttention(g, q, k, v, inputs.past[i] ?? null, inputs.mask); // (B, H, T, D)
+      const attended = cachedAttention(g, q, k, v, inputs.past[i] ?? null, inputs.mask, ctx.recompute); // (B, H, T, D)
       const mid = g.add(x!, ctx.linear(`${l}.self_attn.o_proj`, mergeHeads(g, attended)));
       const m = rmsNorm(g, mid, ctx.param(`${l}.post_attention_layernorm.weight`), eps);
-      const gate = silu(g, ctx.linear(`${l}.mlp.gate_proj`, m));
+      const [gate] = ctx.recompute([ctx.linear(`${l}.mlp.gate_proj`, m)], ([x]) => [silu(g, x!)]);
       return [g.add(mid, ctx.linear(`${l}.mlp.down_proj`, g.mul(gate, ctx.linear(`${l}.mlp.up_proj`, m)))), k, v];
     });
     present.push({ k: k!, v: v! });

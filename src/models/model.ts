@@ -62,6 +62,11 @@ export class CausalLM {
    * instead of keeping its activations (less memory, one more forward pass of compute).
    */
   gradientCheckpointing = false;
+  /**
+   * Selective recomputation: training graphs recompute attention probabilities and activation
+   * functions in the backward pass instead of keeping them (see LayerContext.recompute).
+   */
+  selectiveRecompute = false;
   private residents: Map<string, Resident> | null = null;
   /** The input embedding when it stays in its file (see load's `frozen`). */
   private embeddingRows: TensorRows | null = null;
@@ -200,7 +205,7 @@ export class CausalLM {
     const g = new Graph();
     const layouts = new Map([...this.quantized].map(([k, q]) => [k, nf4Layout(q)]));
     const ctx = graphContext(g, this.shapes, {
-      hook, quantized: layouts.size > 0 ? layouts : undefined, checkpointed: this.gradientCheckpointing, fedEmbedding: this.embeddingRows?.info.name,
+      hook, quantized: layouts.size > 0 ? layouts : undefined, checkpointed: this.gradientCheckpointing, selective: this.selectiveRecompute, fedEmbedding: this.embeddingRows?.info.name,
       half: this.halfKeys,
     });
     const r = this.rotaryDim;

@@ -46,7 +46,16 @@ export interface LayerContext {
    * in the backward pass instead of keeping its intermediate values (see autodiff/checkpoint.ts).
    */
   block(inputs: Tensor[], build: (inputs: Tensor[]) => Tensor[]): Tensor[];
+  /**
+   * Values inside a layer that are cheap to recompute but large to keep (attention probabilities,
+   * activation-function intermediates): `build(inputs)`, with selective recomputation rebuilt in
+   * the backward pass from the inputs, which stay alive, while the outputs are kept.
+   */
+  recompute: Recompute;
 }
+
+/** See LayerContext.recompute. */
+export type Recompute = (inputs: Tensor[], build: (inputs: Tensor[]) => Tensor[]) => Tensor[];
 
 export interface ForwardOptions {
   /** Compute logits for the last position only (generation). */

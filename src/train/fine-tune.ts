@@ -48,7 +48,10 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
   const model = await CausalLM.load(modelDir, options.method === 'qlora'
     ? { quantize: { blocksize: options.quantBlocksize, doubleQuant: options.doubleQuant }, frozen: !options.modulesToSave?.length }
     : {});
-  model.gradientCheckpointing = options.gradientCheckpointing === 'on' || (options.gradientCheckpointing === 'auto' && options.method === 'qlora');
+  const recompute = options.gradientCheckpointing !== 'auto' ? options.gradientCheckpointing
+    : options.method === 'qlora' ? 'on' : options.method === 'full' ? 'selective' : 'off';
+  model.gradientCheckpointing = recompute === 'on';
+  model.selectiveRecompute = recompute === 'selective';
   const data = await loadTrainingData(options.data, { modelDir, maxLength: options.maxLength, template: options.template, testSize: options.testSize, seed: options.seed, log });
   const cut = <T>(a: T[] | undefined) => a?.slice(0, options.maxLength);
   const truncate = (examples: TrainExample[]) => examples.map((e) => (e.inputIds.length <= options.maxLength ? e : {

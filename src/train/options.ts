@@ -30,8 +30,8 @@ export const trainOptionsSchema = z.object({
   template: z.string().optional().describe('Template when --data is a raw dataset file (qa, alpaca, chat, plain or a file)'),
   testSize: z.number().min(0).default(0.1).describe('Held-out fraction when --data is a raw dataset file'),
   quantBlocksize: z.number().int().default(64).describe('QLoRA: NF4 block size (32 to 4096, a power of two)'),
-  gradientCheckpointing: z.enum(['auto', 'on', 'off']).default('auto')
-    .describe('Recompute each layer in the backward pass instead of keeping its activations: far less memory, about a third more compute (auto: on for qlora, as in the QLoRA recipe)'),
+  gradientCheckpointing: z.enum(['auto', 'on', 'selective', 'off']).default('auto')
+    .describe('on: recompute each layer in the backward pass instead of keeping its activations (far less memory, about a third more compute); selective: recompute only attention probabilities and activation functions (less memory, about the same speed); auto: on for qlora as in the QLoRA recipe, selective for full, off for lora'),
   doubleQuant: z.boolean().default(true).describe('QLoRA: quantize the block scales too (--no-double-quant turns it off)'),
 });
 
