@@ -36,6 +36,17 @@ const one = (g: Graph, like: Tensor): Tensor => g.scalar(1, like.dtype);
 const none: GradRule = ({ x }) => x.map(() => null);
 
 /** Gradient of a reduction, spread back over the reduced axes. */
+/**
+ * The transpose of a 2-D tensor as a copy. onnxruntime folds a plain 2-D Transpose into the
+ * MatMul after it as a transposed operand, and that product runs at about 0.65x of a plain one
+ * (a (1536, 1024) x (1024, 576) weight gradient: 24 ms against 15 ms with the copy, measured);
+ * going through a 3-D view keeps the copy.
+ */
+function transposedCopy(g: Graph, t: Tensor): Tensor {
+  const [rows, cols] = t.shape as [number, number];
+  return g.reshape(g.transpose(g.reshape(t, [1, rows, cols]), [0, 2, 1]), [cols, rows]);
+}
+
 function spread(ctx: GradContext<'ReduceSum' | 'ReduceMean' | 'ReduceMax'>): Tensor {
   const { g, x, gy, attrs } = ctx;
   const keptShape = x[0]!.shape.map((d, i) => (attrs.axes.includes(i) ? 1 : d));
@@ -105,7 +116,11 @@ export const gradRules = {
     if (b.rank === 2 && a.rank > 2) {
       const k = a.shape[a.rank - 1]!;
       const n = b.shape[1]!;
-      return [g.matMul(gy, g.transposeLast(b)), g.matMul(g.transposeLast(g.reshape(a, [-1, k])), g.reshape(gy, [-1, n]))];
+      const rows = g.reshape(a, [-1, k]);
+      const gyRows = g.reshape(gy, [-1, n]);
+      // The smaller of the two operands is the one copied transposed.
+      const gb = k <= n ? g.matMul(transposedCopy(g, rows), gyRows) : g.transposeLast(g.matMul(transposedCopy(g, gyRows), rows));
+      return [g.matMul(gy, g.transposeLast(b)), gb];
     }
     return [g.matMul(gy, g.transposeLast(b)), g.matMul(g.transposeLast(a), gy)];
   },
