@@ -10,8 +10,8 @@ import type { Graph } from '../graph/graph.js';
 import { formatShape, sameShape, sizeOf, type Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { lowerToOnnx, type LoweredModel, type ValueSpec } from '../onnx/lower.js';
-import { adamwHelperBody, helperShare } from './adamw-helper.js';
-import { adamwUpdate, clipFactor, sumOfSquares, type AdamWSettings } from './adamw-kernel.js';
+import { createWasmAdamW, type AdamWSettings } from './adamw-memory.js';
+import { adamwWasmBytes } from './adamw-wasm.js';
 import { workerBody, type WireFeed, type WireTensor, type WorkerData, type WorkerReply, type WorkerRequest } from './worker-body.js';
 
 export interface HostTensor {
@@ -76,10 +76,9 @@ export class Runtime {
     this.threads = options.threads ?? availableParallelism();
     const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
     // `__name` is the helper some transpilers insert to keep function names; the threads have no module scope.
-    const kernels = `{ sumOfSquares: ${sumOfSquares}, adamwUpdate: ${adamwUpdate}, clipFactor: ${clipFactor}, helperShare: ${helperShare} }`;
-    const start = (body: string, ...args: string[]) => `const __name = (f) => f;\n(${body})(${['require', ...args, kernels].join(', ')});`;
-    const workerData: WorkerData = { ortPath, helperSource: start(adamwHelperBody.toString()) };
-    const source = start(workerBody.toString(), "require('node:worker_threads').workerData");
+    const kernels = `{ createWasmAdamW: ${createWasmAdamW} }`;
+    const workerData: WorkerData = { ortPath, adamwWasm: adamwWasmBytes() };
+    const source = `const __name = (f) => f;\n(${workerBody})(require, require('node:worker_threads').workerData, ${kernels});`;
     this.worker = new Worker(source, { eval: true, workerData });
     this.worker.unref();
     this.worker.on('message', (reply: WorkerReply) => {
@@ -151,7 +150,7 @@ export class Runtime {
     const { tensors, releaseGrads, lr, beta1, beta2, eps, weightDecay, step: t, maxGradNorm } = step;
     const wire = tensors.map((x) => ({ param: name(x.param), m: name(x.m), v: name(x.v), grad: name(x.grad), decay: x.decay }));
     const reply = await this.request({
-      kind: 'adamw', id: 0, tensors: wire, releaseGrads: releaseGrads ?? false, threads: this.threads,
+      kind: 'adamw', id: 0, tensors: wire, releaseGrads: releaseGrads ?? false,
       lr, beta1, beta2, eps, weightDecay, step: t, maxGradNorm,
     });
     return { gradNorm: reply.gradNorm! };

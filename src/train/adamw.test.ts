@@ -1,7 +1,7 @@
 // The in-place AdamW step on worker residents against torch.optim.AdamW's algorithm written out in
 // plain arithmetic (decoupled weight decay, bias correction, eps outside the square root), after
-// torch.nn.utils.clip_grad_norm_ over all tensors together. Large steps split the tensors between
-// the worker and its helper thread; both paths must give the same numbers.
+// torch.nn.utils.clip_grad_norm_ over all tensors together. The worker runs it in WebAssembly on
+// weights and moments moved into its memory on the first step.
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { Runtime } from '../runtime/runtime.js';
@@ -50,7 +50,7 @@ const small: State[] = [
   { p: Float32Array.of(0.5, -1.2, 0.3, 2.0), grad: Float32Array.of(0.1, -0.4, 0.25, 0.05), m: Float32Array.of(0.01, -0.02, 0.0, 0.03), v: Float32Array.of(0.001, 0.002, 0.0005, 0.0001), decay: true },
   { p: Float32Array.of(1.0, 0.9, 1.1), grad: Float32Array.of(0.3, -0.2, 0.6), m: Float32Array.of(0.05, 0.0, -0.01), v: Float32Array.of(0.004, 0.001, 0.002), decay: false },
 ];
-// Over a million elements: the worker hands part of them to its helper thread.
+// Over a million elements, and sizes that are not a multiple of the kernel's four lanes.
 const large: State[] = [randomState(600_000, 1, true), randomState(500_000, 2, true), randomState(3, 3, false)];
 
 describe('AdamW update', () => {
@@ -60,8 +60,8 @@ describe('AdamW update', () => {
     { name: 'without clipping', tensors: small, maxNorm: 100, threads: 1 },
     { name: 'with clipping', tensors: small, maxNorm: 0.5, threads: 1 },
     { name: 'with clipping off (0)', tensors: small, maxNorm: 0, threads: 1 },
-    { name: 'on two threads, with clipping', tensors: large, maxNorm: 0.1, threads: 2 },
-    { name: 'on two threads, keeping the gradients', tensors: large, maxNorm: 100, threads: 2, keepGrads: true },
+    { name: 'on a million elements, with clipping', tensors: large, maxNorm: 0.1, threads: 2 },
+    { name: 'on a million elements, keeping the gradients', tensors: large, maxNorm: 100, threads: 2, keepGrads: true },
   ];
   for (const c of cases) {
     it(`matches torch.optim.AdamW ${c.name}, weight decay only where asked`, async () => {
@@ -86,4 +86,25 @@ describe('AdamW update', () => {
       }
     });
   }
+
+  it('continues from its own state on the next step, and from a weight uploaded again in between', async () => {
+    const rt = runtimes[0]!;
+    const t = randomState(1001, 7, true);
+    const settings = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, maxGradNorm: 0 };
+    const up = (suffix: string, data: Float32Array) => rt.upload(`again.w${suffix}`, { data: data.slice(), shape: [data.length], dtype: 'float32' });
+    const handle = { param: await up('', t.p), m: await up('#m', t.m), v: await up('#v', t.v), grad: await up('#grad', t.grad), decay: true };
+    await rt.adamw({ tensors: [handle], lr: 1e-2, step: 1, ...settings });
+    // Step 2 from step 1's state, with a new gradient and the weight replaced by an upload.
+    const one = reference([t], { lr: 1e-2, step: 1, wd: 0.1, maxNorm: Infinity }).out[0]!;
+    const replaced = Float32Array.from(one.p2, (x) => x * 0.5);
+    const grad2 = Float32Array.from(t.grad, (x) => -2 * x);
+    await up('', replaced);
+    await up('#grad', grad2);
+    await rt.adamw({ tensors: [handle], lr: 1e-2, step: 2, ...settings });
+    const state2 = { p: replaced, grad: grad2, m: Float32Array.from(one.m2), v: Float32Array.from(one.v2), decay: true };
+    const two = reference([state2], { lr: 1e-2, step: 2, wd: 0.1, maxNorm: Infinity }).out[0]!;
+    closeTo((await rt.download(handle.param)).data as Float32Array, two.p2, 'param');
+    closeTo((await rt.download(handle.m)).data as Float32Array, two.m2, 'm');
+    closeTo((await rt.download(handle.v)).data as Float32Array, two.v2, 'v');
+  });
 });
