@@ -13,7 +13,7 @@ import type { TrainExample } from './batching.js';
 import { loadTrainingData } from './data.js';
 import { fullTarget, loraTarget } from './targets.js';
 import { train, type StepMetrics, type TrainResult } from './trainer.js';
-import { trainOptionsSchema, type FineTuneInput } from './options.js';
+import { recomputation, trainOptionsSchema, type FineTuneInput } from './options.js';
 import { TunaInputError } from '../errors.js';
 
 export type { FineTuneInput, FineTuneOptions } from './options.js';
@@ -48,8 +48,7 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
   const model = await CausalLM.load(modelDir, options.method === 'qlora'
     ? { quantize: { blocksize: options.quantBlocksize, doubleQuant: options.doubleQuant }, frozen: !options.modulesToSave?.length }
     : {});
-  const recompute = options.gradientCheckpointing !== 'auto' ? options.gradientCheckpointing
-    : options.method === 'qlora' ? 'on' : options.method === 'full' ? 'selective' : 'off';
+  const recompute = recomputation(options.method, options.gradientCheckpointing);
   model.gradientCheckpointing = recompute === 'on';
   model.selectiveRecompute = recompute === 'selective';
   const data = await loadTrainingData(options.data, { modelDir, maxLength: options.maxLength, template: options.template, testSize: options.testSize, seed: options.seed, log });

@@ -36,4 +36,14 @@ export const trainOptionsSchema = z.object({
 });
 
 export type FineTuneOptions = z.output<typeof trainOptionsSchema>;
+
+/**
+ * What the backward pass recomputes for a method: `auto` checkpoints whole layers for QLoRA (the
+ * QLoRA recipe), recomputes attention probabilities and activations for full fine-tuning (its
+ * weights, gradients and moments already fill memory) and nothing for LoRA.
+ */
+export function recomputation(method: FineTuneOptions['method'], setting: FineTuneOptions['gradientCheckpointing']): 'on' | 'selective' | 'off' {
+  if (setting !== 'auto') return setting;
+  return method === 'qlora' ? 'on' : method === 'full' ? 'selective' : 'off';
+}
 export type FineTuneInput = z.input<typeof trainOptionsSchema>;
