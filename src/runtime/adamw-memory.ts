@@ -35,6 +35,8 @@ export interface WasmAdamW {
    * Returns the global gradient norm before clipping.
    */
   step(tensors: AdamWNames[], settings: AdamWSettings): number;
+  /** A resident was freed: a tensor whose weight or moments it held gives up its place in memory. */
+  forget(name: string): void;
 }
 
 /**
@@ -47,7 +49,7 @@ export function createWasmAdamW(ort: any, residents: Map<string, any>, module: W
   const GROUP_BYTES = 1 << 30;
   const MAX_BYTES = 2 ** 32 - 65536;
   interface Group { memory: WebAssembly.Memory; kernels: any; scratch: number }
-  interface Slot { group: Group; n: number; p: number; m: number; v: number; installed: any[] }
+  interface Slot { group: Group; n: number; p: number; m: number; v: number; names: string[]; installed: any[] }
   const slots = new Map<string, Slot>();
   const padded = (n: number) => Math.ceil(n / 4) * 4;
 
@@ -72,7 +74,12 @@ export function createWasmAdamW(ort: any, residents: Map<string, any>, module: W
 
   function place(tensors: AdamWNames[]): void {
     const current = (t: AdamWNames, s: Slot) => s.installed.every((x, k) => residents.get([t.param, t.m, t.v][k]!) === x);
-    // A tensor placed before whose residents were replaced since (a new upload) keeps its slot.
+    // A tensor placed before whose residents were replaced since (a new upload) keeps its slot,
+    // unless its size changed.
+    for (const t of tensors) {
+      const slot = slots.get(t.param);
+      if (slot && slot.n !== get(t.param).length) slots.delete(t.param);
+    }
     const moved = tensors.filter((t) => slots.has(t.param) && !current(t, slots.get(t.param)!));
     for (const t of moved) install(t, slots.get(t.param)!);
     const fresh = tensors.filter((t) => !slots.has(t.param) && 16 * padded(get(t.param).length) <= MAX_BYTES);
@@ -97,7 +104,7 @@ export function createWasmAdamW(ort: any, residents: Map<string, any>, module: W
       let offset = 0;
       for (const t of fresh.slice(start, end)) {
         const n = get(t.param).length;
-        const slot: Slot = { group, n, p: offset, m: offset + 4 * padded(n), v: offset + 8 * padded(n), installed: [] };
+        const slot: Slot = { group, n, p: offset, m: offset + 4 * padded(n), v: offset + 8 * padded(n), names: [t.param, t.m, t.v], installed: [] };
         offset += 12 * padded(n);
         install(t, slot);
         slots.set(t.param, slot);
@@ -121,6 +128,10 @@ export function createWasmAdamW(ort: any, residents: Map<string, any>, module: W
   }
 
   return {
+    forget(name) {
+      // A memory is freed once no slot (and no resident view) refers to it.
+      for (const [param, slot] of slots) if (slot.names.includes(name)) slots.delete(param);
+    },
     step(tensors, s) {
       for (const t of tensors) {
         const [param, m, v, grad] = [get(t.param), get(t.m), get(t.v), get(t.grad)];

@@ -88,6 +88,7 @@ export function workerBody(req: (id: string) => any, data: WorkerData, kernels: 
     }
     if (msg.kind === 'free') {
       residents.delete(msg.name);
+      optimizer.forget(msg.name);
       return { id: msg.id, ok: true };
     }
     if (msg.kind === 'read') {

@@ -107,4 +107,22 @@ describe('AdamW update', () => {
     closeTo((await rt.download(handle.m)).data as Float32Array, two.m2, 'm');
     closeTo((await rt.download(handle.v)).data as Float32Array, two.v2, 'v');
   });
+
+  it('starts afresh on tensors freed and uploaded again under the same names', async () => {
+    const rt = runtimes[0]!;
+    const settings = { lr: 1e-2, step: 1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, maxGradNorm: 0 };
+    const names = ['fresh.w', 'fresh.w#m', 'fresh.w#v', 'fresh.w#grad'];
+    const handleOf = async (t: State) => {
+      const [param, m, v, grad] = await Promise.all([t.p, t.m, t.v, t.grad].map((data, i) => rt.upload(names[i]!, { data: data.slice(), shape: [data.length], dtype: 'float32' })));
+      return { param: param!, m: m!, v: v!, grad: grad!, decay: true };
+    };
+    await rt.adamw({ tensors: [await handleOf(randomState(10, 8, true))], ...settings });
+    for (const name of names) await rt.free(name);
+    const t = randomState(13, 9, true);
+    const handle = await handleOf(t);
+    await rt.adamw({ tensors: [handle], ...settings });
+    const ref = reference([t], { lr: 1e-2, step: 1, wd: 0.1, maxNorm: Infinity }).out[0]!;
+    closeTo((await rt.download(handle.param)).data as Float32Array, ref.p2, 'param');
+    closeTo((await rt.download(handle.m)).data as Float32Array, ref.m2, 'm');
+  });
 });
