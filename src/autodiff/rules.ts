@@ -35,7 +35,6 @@ const zeros = (g: Graph, like: Tensor): Tensor => g.expand(g.scalar(0, like.dtyp
 const one = (g: Graph, like: Tensor): Tensor => g.scalar(1, like.dtype);
 const none: GradRule = ({ x }) => x.map(() => null);
 
-/** Gradient of a reduction, spread back over the reduced axes. */
 /**
  * The transpose of a 2-D tensor as a copy. onnxruntime folds a plain 2-D Transpose into the
  * MatMul after it as a transposed operand, and that product runs at about 0.65x of a plain one
@@ -47,6 +46,7 @@ function transposedCopy(g: Graph, t: Tensor): Tensor {
   return g.reshape(g.transpose(g.reshape(t, [1, rows, cols]), [0, 2, 1]), [cols, rows]);
 }
 
+/** Gradient of a reduction, spread back over the reduced axes. */
 function spread(ctx: GradContext<'ReduceSum' | 'ReduceMean' | 'ReduceMax'>): Tensor {
   const { g, x, gy, attrs } = ctx;
   const keptShape = x[0]!.shape.map((d, i) => (attrs.axes.includes(i) ? 1 : d));

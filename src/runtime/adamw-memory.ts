@@ -59,29 +59,28 @@ export function createWasmAdamW(ort: any, residents: Map<string, any>, module: W
     return data;
   };
 
-  /** Views of a slot's arrays installed as the residents (after copying their current data in). */
-  function install(t: AdamWNames, slot: Slot): void {
+  /** Views of a slot's arrays installed as its residents (after copying their current data in). */
+  function install(slot: Slot): void {
     const buffer = slot.group.memory.buffer;
-    slot.installed = (['param', 'm', 'v'] as const).map((key, k) => {
-      const old = residents.get(t[key]);
+    slot.installed = slot.names.map((name, k) => {
+      const old = residents.get(name);
       const view = new Float32Array(buffer, [slot.p, slot.m, slot.v][k]!, slot.n);
       view.set(old.data);
       const tensor = new ort.Tensor('float32', view, old.dims);
-      residents.set(t[key], tensor);
+      residents.set(name, tensor);
       return tensor;
     });
   }
 
   function place(tensors: AdamWNames[]): void {
-    const current = (t: AdamWNames, s: Slot) => s.installed.every((x, k) => residents.get([t.param, t.m, t.v][k]!) === x);
     // A tensor placed before whose residents were replaced since (a new upload) keeps its slot,
-    // unless its size changed.
+    // unless its size or the names of its moments changed.
     for (const t of tensors) {
       const slot = slots.get(t.param);
-      if (slot && slot.n !== get(t.param).length) slots.delete(t.param);
+      if (!slot) continue;
+      if (slot.n !== get(t.param).length || slot.names[1] !== t.m || slot.names[2] !== t.v) slots.delete(t.param);
+      else if (slot.installed.some((x, k) => residents.get(slot.names[k]!) !== x)) install(slot);
     }
-    const moved = tensors.filter((t) => slots.has(t.param) && !current(t, slots.get(t.param)!));
-    for (const t of moved) install(t, slots.get(t.param)!);
     const fresh = tensors.filter((t) => !slots.has(t.param) && 16 * padded(get(t.param).length) <= MAX_BYTES);
     let movedBytes = 0;
     for (let start = 0; start < fresh.length;) {
@@ -106,7 +105,7 @@ export function createWasmAdamW(ort: any, residents: Map<string, any>, module: W
         const n = get(t.param).length;
         const slot: Slot = { group, n, p: offset, m: offset + 4 * padded(n), v: offset + 8 * padded(n), names: [t.param, t.m, t.v], installed: [] };
         offset += 12 * padded(n);
-        install(t, slot);
+        install(slot);
         slots.set(t.param, slot);
         // The replaced arrays are garbage now: free them before the next ones are copied.
         movedBytes += 12 * n;

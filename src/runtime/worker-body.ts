@@ -135,7 +135,7 @@ export function workerBody(req: (id: string) => any, data: WorkerData, kernels: 
     return { id: msg.id, ok: true, outputs, transfer: [...transfer] };
   }
 
-  // One request at a time, in order.
+  // One request at a time, in order: an AdamW step must not change weights a session is reading.
   let queue: Promise<void> = Promise.resolve();
   parentPort.on('message', (msg: WorkerRequest) => {
     queue = queue.then(() => handle(msg)).then(
