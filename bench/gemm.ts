@@ -51,43 +51,50 @@ async function timeEngine(rt: Runtime, m: number, k: number, n: number, mode: 'i
   return best;
 }
 
-// This machine's speed drifts (shared hosts): alternate the engine and the peer for a few rounds
-// and keep each side's best, so neither is measured only in a slow spell.
+// This machine's speed drifts (shared hosts): for each shape, measure the engine and then the peer
+// right after it, for a few rounds, and keep each side's best, so neither is measured only in a
+// slow spell and both sides of a ratio come from the same minute.
 const rt = new Runtime({ threads });
-const best = new Map<string, { input: number; initializer: number; torch: number | null }>();
+interface Side { input: number[]; initializer: number[]; torch: (number | null)[] }
+const measured = new Map<string, Side>(shapes.map(([m, k, n]) => [`${m}x${k}x${n}`, { input: [], initializer: [], torch: [] }]));
 let peerNote: string | undefined;
-for (let round = 0; round < Number(opts.rounds); round++) {
+for (let pass = 0; pass < Number(opts.rounds); pass++) {
   for (const [m, k, n] of shapes) {
     const flops = 2 * m * k * n;
-    const input = flops / (await timeEngine(rt, m, k, n, 'input')) / 1e9;
-    const initializer = flops / (await timeEngine(rt, m, k, n, 'initializer')) / 1e9;
     const key = `${m}x${k}x${n}`;
-    const prev = best.get(key) ?? { input: 0, initializer: 0, torch: null };
-    best.set(key, { ...prev, input: Math.max(prev.input, input), initializer: Math.max(prev.initializer, initializer) });
-  }
-  const peer = runPeer<{ m: number; k: number; n: number; gflops: number }>('gemm_bench.py', [
-    '--threads', String(threads), '--dtypes', 'float32', '--reps', String(reps), '--shapes', opts.shapes,
-  ]);
-  if (!peer.ok) peerNote = peer.note;
-  for (const p of peer.rows) {
-    const entry = best.get(`${p.m}x${p.k}x${p.n}`);
-    if (entry) entry.torch = Math.max(entry.torch ?? 0, p.gflops);
+    const side = measured.get(key)!;
+    side.input.push(flops / (await timeEngine(rt, m, k, n, 'input')) / 1e9);
+    side.initializer.push(flops / (await timeEngine(rt, m, k, n, 'initializer')) / 1e9);
+    const peer = runPeer<{ gflops: number }>('gemm_bench.py', [
+      '--threads', String(threads), '--dtypes', 'float32', '--reps', String(reps), '--shapes', key,
+    ]);
+    if (!peer.ok) peerNote = peer.note;
+    side.torch.push(peer.rows[0]?.gflops ?? null);
+    console.log(`round ${pass + 1} ${key}: tuna ${round(side.input.at(-1)!)} (B fed), ${round(side.initializer.at(-1)!)} (B initializer); torch ${side.torch.at(-1) ?? '-'} GFLOP/s`);
   }
 }
 await rt.close();
-const results = shapes.map(([m, k, n]) => {
-  const b = best.get(`${m}x${k}x${n}`)!;
-  console.log(`tuna   ${m}x${k}x${n}: ${b.input.toFixed(1)} GFLOP/s (B fed), ${b.initializer.toFixed(1)} GFLOP/s (B initializer)`);
-  return { m, k, n, tuna_gflops: round(b.input), tuna_initializer_gflops: round(b.initializer), torch: b.torch };
-});
-const peer = { ok: peerNote === undefined, note: peerNote, rows: results.filter((r) => r.torch !== null).map((r) => ({ m: r.m, k: r.k, n: r.n, gflops: r.torch! })) };
-const rows = results.map((r) => {
-  const torch = peer.rows.find((p) => p.m === r.m && p.k === r.k && p.n === r.n)?.gflops ?? null;
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const rows = shapes.map(([m, k, n]) => {
+  const side = measured.get(`${m}x${k}x${n}`)!;
+  const input = Math.max(...side.input);
+  const initializer = Math.max(...side.initializer);
+  const torchRuns = side.torch.filter((t): t is number => t !== null);
+  const torch = torchRuns.length ? Math.max(...torchRuns) : null;
+  // The ratio of each round's two adjacent measurements: less exposed to the host's drift than best against best.
+  const paired = side.torch.flatMap((t, i) => (t === null ? [] : [side.input[i]! / t]));
+  console.log(`tuna   ${m}x${k}x${n}: ${input.toFixed(1)} GFLOP/s (B fed), ${initializer.toFixed(1)} GFLOP/s (B initializer)`);
   if (torch !== null) {
-    console.log(`torch  ${r.m}x${r.k}x${r.n}: ${torch} GFLOP/s -> ratio ${(r.tuna_gflops / torch).toFixed(2)} (fed), ${(r.tuna_initializer_gflops / torch).toFixed(2)} (initializer)`);
+    console.log(`torch  ${m}x${k}x${n}: ${torch} GFLOP/s -> ratio ${(input / torch).toFixed(2)} (fed), ${(initializer / torch).toFixed(2)} (initializer), median of paired rounds ${median(paired).toFixed(2)}`);
   }
-  const { torch: _t, ...rest } = r;
-  return { ...rest, torch_gflops: torch, ratio: torch ? round(r.tuna_gflops / torch, 3) : null,
-    ratio_initializer: torch ? round(r.tuna_initializer_gflops / torch, 3) : null };
+  return {
+    m, k, n, tuna_gflops: round(input), tuna_initializer_gflops: round(initializer), torch_gflops: torch,
+    ratio: torch ? round(input / torch, 3) : null, ratio_initializer: torch ? round(initializer / torch, 3) : null,
+    ratio_paired_median: paired.length ? round(median(paired), 3) : null,
+  };
 });
-console.log(JSON.stringify({ bench: 'gemm', threads, reps, rounds: Number(opts.rounds), shapes: rows, peer: peer.ok ? 'torch.mm float32 (OpenBLAS)' : peer.note }));
+console.log(JSON.stringify({ bench: 'gemm', threads, reps, rounds: Number(opts.rounds), shapes: rows, peer: peerNote ?? 'torch.mm float32 (OpenBLAS)' }));
