@@ -18,6 +18,17 @@ export interface PeerResult<T> {
   note?: string;
 }
 
+/**
+ * Runs a bench script again in a child process of its own (so its peak RSS is its own) with
+ * `node [nodeFlags] --import tsx script args...` and returns the last JSON object it printed.
+ */
+export function runChild<T>(script: string, args: string[], what: string, nodeFlags: string[] = []): T {
+  const child = spawnSync(process.execPath, [...nodeFlags, '--import', 'tsx', script, ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const line = child.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (child.status !== 0 || !line) throw new Error(`${what} failed: ${child.stderr.slice(-2000)}`);
+  return JSON.parse(line) as T;
+}
+
 /** Runs `torch-peer <script> args...`; `script` is a peer file name or an absolute path. */
 export function runPeer<T = Record<string, unknown>>(script: string, args: string[], timeoutMs = 30 * 60_000): PeerResult<T> {
   const wrapper = resolve(peerDir(), 'torch-peer');

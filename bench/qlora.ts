@@ -7,7 +7,6 @@
 // Each (shape, mode) runs in its own process; the two modes alternate for a few rounds (the shared
 // host drifts) and each mode's best tokens/s and highest memory figures over the rounds are compared.
 //   npm run bench:qlora -- [--shapes smollm2_135m,tinyllama_1_1b] [--steps 2] [--warmup 1] [--rounds 2]
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +20,7 @@ import type { TrainExample } from '../src/train/batching.js';
 import { loraTarget } from '../src/train/targets.js';
 import { train } from '../src/train/trainer.js';
 import { peakRssMb, randomModel, SHAPES, type ShapeName } from './model-shapes.js';
-import { flags, round } from './peer.js';
+import { flags, round, runChild } from './peer.js';
 
 const opts = flags({ shapes: 'smollm2_135m,tinyllama_1_1b', batch: '1', seq: '256', steps: '2', warmup: '1', rounds: '2', child: '', mode: '', dir: '' });
 const B = Number(opts.batch);
@@ -90,11 +89,8 @@ for (const shape of opts.shapes.split(',') as ShapeName[]) {
   await saveQuantizedModel(randomModel(shape, {}, 1, true), quantizedDir, { blocksize: 64, doubleQuant: true });
   for (let r = 0; r < Number(opts.rounds); r++) {
     for (const mode of ['qlora', 'lora'] as const) {
-      const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', self, ...process.argv.slice(2), '--child', shape, '--mode', mode, '--dir', quantizedDir],
-        { encoding: 'utf8', maxBuffer: 1 << 24 });
-      const line = child.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-      if (child.status !== 0 || !line) throw new Error(`${shape} ${mode} failed: ${child.stderr.slice(-2000)}`);
-      runs[mode].push(JSON.parse(line));
+      const args = [...process.argv.slice(2), '--child', shape, '--mode', mode, '--dir', quantizedDir];
+      runs[mode].push(runChild(self, args, `${shape} ${mode}`, ['--expose-gc']));
     }
   }
   await rm(quantizedDir, { recursive: true, force: true });

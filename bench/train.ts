@@ -4,7 +4,6 @@
 // Tuna and the peer alternate for a few rounds: each side's best tokens/s and its highest peak
 // RSS over the rounds are compared (every round's figures are printed too).
 //   npm run bench:train -- [--mode both|lora|full] [--steps 3] [--warmup 1] [--layers 30] [--rounds 2]
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,7 @@ import type { TrainExample } from '../src/train/batching.js';
 import { fullTarget, loraTarget } from '../src/train/targets.js';
 import { train } from '../src/train/trainer.js';
 import { peakRssMb, randomModel } from './model-shapes.js';
-import { flags, round, runPeer } from './peer.js';
+import { flags, round, runChild, runPeer } from './peer.js';
 
 const opts = flags({ mode: 'both', batch: '4', seq: '256', steps: '3', warmup: '1', layers: '30', rounds: '2', child: '' });
 const B = Number(opts.batch);
@@ -79,10 +78,7 @@ for (const mode of modes) {
   const torchRuns: Figures[] = [];
   let peerNote: string | undefined;
   for (let r = 0; r < Number(opts.rounds); r++) {
-    const child = spawnSync(process.execPath, ['--import', 'tsx', self, ...process.argv.slice(2), '--child', mode], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    const line = child.stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
-    if (child.status !== 0 || !line) throw new Error(`bench ${mode} failed: ${child.stderr.slice(-2000)}`);
-    tunaRuns.push(JSON.parse(line));
+    tunaRuns.push(runChild(self, [...process.argv.slice(2), '--child', mode], `bench ${mode}`));
     const peerArgs = ['--mode', mode, '--batch', String(B), '--seq', String(T), '--steps', opts.steps, '--warmup', opts.warmup, '--layers', opts.layers];
     const peer = runPeer<Figures>('torch_lora_bench.py', peerArgs);
     if (peer.rows[0]) torchRuns.push(peer.rows[0]);

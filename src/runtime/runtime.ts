@@ -134,7 +134,7 @@ export class Runtime {
 
   /** A copy of a resident tensor's current data. */
   async download(resident: Resident | string): Promise<HostTensor> {
-    const name = typeof resident === 'string' ? resident : resident.name;
+    const name = nameOf(resident);
     const reply = await this.request({ kind: 'read', id: 0, name });
     const t = reply.outputs![name]!;
     const dtype = (Object.keys(ORT_TYPE) as DType[]).find((d) => ORT_TYPE[d] === t.dtype)!;
@@ -146,9 +146,8 @@ export class Runtime {
    * of a session. Returns the global gradient norm before clipping.
    */
   async adamw(step: AdamWStep): Promise<{ gradNorm: number }> {
-    const name = (r: Resident | string) => (typeof r === 'string' ? r : r.name);
     const { tensors, releaseGrads, lr, beta1, beta2, eps, weightDecay, step: t, maxGradNorm } = step;
-    const wire = tensors.map((x) => ({ param: name(x.param), m: name(x.m), v: name(x.v), grad: name(x.grad), decay: x.decay }));
+    const wire = tensors.map((x) => ({ param: nameOf(x.param), m: nameOf(x.m), v: nameOf(x.v), grad: nameOf(x.grad), decay: x.decay }));
     const reply = await this.request({
       kind: 'adamw', id: 0, tensors: wire, releaseGrads: releaseGrads ?? false,
       lr, beta1, beta2, eps, weightDecay, step: t, maxGradNorm,
@@ -219,6 +218,8 @@ export class Executable {
     return out;
   }
 }
+
+const nameOf = (resident: Resident | string): string => (typeof resident === 'string' ? resident : resident.name);
 
 function describe(spec: { dtype: DType; shape: Shape }): string {
   return `${spec.dtype}${formatShape(spec.shape)}`;
