@@ -2,7 +2,7 @@
 // The engine's MatMul runs inside a graph whose output is one element per product (onnxruntime
 // copies every output), with several independent products per run so the fixed cost of one run
 // (worker round trip, about 0.3 ms) is spread the way it is in a real training step.
-//   npm run bench:gemm -- [--shapes 512x576x1536,1024x1024x1024,2048x2048x2048] [--reps 5]
+//   npm run bench:gemm -- [--shapes 512x576x1536,1024x1024x1024,2048x2048x2048] [--reps 5] [--rounds 3]
 import { availableParallelism } from 'node:os';
 import { Graph } from '../src/graph/graph.js';
 import type { Tensor } from '../src/graph/tensor.js';
