@@ -1,8 +1,15 @@
 // The `tuna` command line: one file per command under src/cli/commands, registered here.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { TunaInputError } from '../errors.js';
 import { buildCommand } from './command.js';
 import { COMMANDS } from './commands/index.js';
+
+/** The version in package.json (two folders up from both src/cli and dist/cli). */
+export function tunaVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
 
 /** Runs the `tuna` command line and resolves to the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -18,6 +25,7 @@ export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
   const program = new Command('tuna')
     .description('Fine-tune large language models on your own machine.')
+    .version(tunaVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
