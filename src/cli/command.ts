@@ -22,6 +22,8 @@ export interface CommandSpec<S extends z.ZodObject> {
   schema: S;
   /** Whether the command prints results that --json can carry. */
   json?: boolean;
+  /** Completes the options given (flags over --config) before they are checked, e.g. from a run's saved config. */
+  complete?: (given: Record<string, unknown>) => Promise<Record<string, unknown>>;
   run(options: z.infer<S>, ctx: CommandContext): Promise<number | void>;
 }
 
@@ -152,7 +154,8 @@ export function buildCommand<S extends z.ZodObject>(spec: CommandSpec<S>, signal
   return toCommander(spec, async (raw) => {
     const { __config, __json, ...flags } = raw;
     const fromFile = typeof __config === 'string' ? await readConfigFile(__config, spec.schema) : {};
-    const options = parseOptions(spec.schema, { ...fromFile, ...flags });
+    const given = { ...fromFile, ...flags };
+    const options = parseOptions(spec.schema, spec.complete ? await spec.complete(given) : given);
     const json = Boolean(__json);
     const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
     const code = await spec.run(options, { log, json, signal });

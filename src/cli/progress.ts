@@ -1,5 +1,6 @@
 // A one-line progress display for long work: step, loss, tokens/s and ETA. On a terminal it
-// redraws in place; otherwise (logs, CI) it prints a line every few seconds.
+// redraws in place; otherwise (logs, CI) it prints a line every few seconds. The ETA counts only
+// the steps this process ran, so a resumed run does not take the earlier steps as free.
 
 export interface ProgressFields {
   step: number;
@@ -18,19 +19,35 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}h${String(m).padStart(2, '0')}m` : m > 0 ? `${m}m${String(sec).padStart(2, '0')}s` : `${sec}s`;
 }
 
+export interface ProgressStream {
+  isTTY?: boolean;
+  write(text: string): unknown;
+}
+
 export class ProgressBar {
-  private readonly started = performance.now();
+  private readonly started: number;
   private lastPrinted = 0;
   private readonly tty: boolean;
+  /** The step count before this process's first step (a resumed run starts past 0). */
+  private firstStep: number | null = null;
+  /** The line drawn in place on a terminal, redrawn after a message. */
+  private shown = '';
 
-  constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly width = 24) {
+  constructor(
+    private readonly stream: ProgressStream = process.stderr,
+    private readonly width = 24,
+    private readonly now: () => number = () => performance.now(),
+  ) {
     this.tty = Boolean(stream.isTTY);
+    this.started = now();
   }
 
   update(p: ProgressFields): void {
-    const elapsed = (performance.now() - this.started) / 1000;
+    const elapsed = (this.now() - this.started) / 1000;
+    this.firstStep ??= Math.max(0, p.step - 1);
+    const done = p.step - this.firstStep;
     const fraction = p.total > 0 ? Math.min(1, p.step / p.total) : 0;
-    const eta = p.step > 0 ? (elapsed / p.step) * (p.total - p.step) : NaN;
+    const eta = done > 0 ? (elapsed / done) * (p.total - p.step) : NaN;
     const filled = Math.round(fraction * this.width);
     const bar = `${'='.repeat(Math.max(0, filled - 1))}${filled > 0 ? '>' : ''}${' '.repeat(this.width - filled)}`;
     const parts = [
@@ -44,14 +61,27 @@ export class ProgressBar {
     const line = parts.join('  ');
     if (this.tty) {
       this.stream.write(`\r${line}\x1b[K`);
-    } else if (p.step === p.total || performance.now() - this.lastPrinted > 5000 || p.step <= 1) {
+      this.shown = line;
+    } else if (p.step === p.total || this.now() - this.lastPrinted > 5000 || done <= 1) {
       this.stream.write(`${line}\n`);
-      this.lastPrinted = performance.now();
+      this.lastPrinted = this.now();
     }
+  }
+
+  /**
+   * Prints a message through `write` on a line of its own: on a terminal the bar's line is cleared
+   * first and drawn again below the message.
+   */
+  print(write: () => void): void {
+    if (!this.tty || !this.shown) return write();
+    this.stream.write('\r\x1b[K');
+    write();
+    this.stream.write(`${this.shown}`);
   }
 
   /** Ends the in-place line so later output starts on a fresh one. */
   done(): void {
-    if (this.tty) this.stream.write('\n');
+    if (this.tty && this.shown) this.stream.write('\n');
+    this.shown = '';
   }
 }

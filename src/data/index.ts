@@ -50,7 +50,7 @@ export { DEFAULT_MAX_LENGTH, inspectFile } from './inspect-file.js';
 export type { InspectFileOptions } from './inspect-file.js';
 export { chatRendererOf, formatKind, readTemplateOption, resolveTemplate } from './template-choice.js';
 export type { TemplateOption } from './template-choice.js';
-export { TRUNCATION_POLICIES, checkMaxLength, fitToMaxLength, hasTrainedLabel, parseTruncationPolicy } from './max-length.js';
+export { MAX_DEFAULT_LENGTH, TRUNCATION_POLICIES, checkMaxLength, chooseMaxLength, fitToMaxLength, hasTrainedLabel, modelPositions, parseTruncationPolicy } from './max-length.js';
 export type { LengthOutcome, TruncationPolicy } from './max-length.js';
 export { packExamples, packingEfficiency } from './pack.js';
 export type { PackedRow } from './pack.js';
@@ -59,7 +59,7 @@ export type { PackedRecord, PreparedExample, PreparedRecord } from './prepared-r
 export { DEFAULT_SEED, DEFAULT_TEST_SIZE, prepareDataset } from './prepare-dataset.js';
 export type { PrepareOptions, PreparedDataset } from './prepare-dataset.js';
 export type { LineCount, PrepareReport, SplitReport } from './prepare-report.js';
-export { loadModelTokenizer, prepareInMemory } from './prepare.js';
+export { loadModelTokenizer, modelFolder, prepareInMemory } from './prepare.js';
 export type { PrepareInMemoryOptions } from './prepare.js';
 export { PREPARED_FILES, writePreparedDataset } from './write-prepared.js';
 export { formatInspection, markSample } from './report-text.js';

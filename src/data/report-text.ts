@@ -40,7 +40,7 @@ export function warningLines(warnings: readonly DatasetWarning[], unit: string):
   if (warnings.length === 0) return ['no warnings'];
   return [
     'warnings:',
-    ...warnings.map((w) => `  - [${w.code}] ${w.message} (${unit}${w.lines.length > 1 ? 's' : ''} ${w.lines.join(', ')}${w.count > w.lines.length ? ', ...' : ''})`),
+    ...warnings.map((w) => `  - [${w.code}] ${w.message}${w.lines.length === 0 ? '' : ` (${unit}${w.lines.length > 1 ? 's' : ''} ${w.lines.join(', ')}${w.count > w.lines.length ? ', ...' : ''})`}`),
   ];
 }
 

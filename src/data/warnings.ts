@@ -13,6 +13,7 @@ export type WarningCode =
   | 'no-eos'
   | 'prompt-too-long'
   | 'over-max-length'
+  | 'above-model-positions'
   | 'boundary-merge'
   | 'truncated'
   | 'dropped';

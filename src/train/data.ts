@@ -15,6 +15,8 @@ export interface TrainingData {
 export interface LoadDataOptions {
   modelDir: string;
   maxLength: number;
+  /** Raw data only: drop or truncate examples longer than maxLength. */
+  truncation?: 'drop' | 'truncate';
   template?: string;
   testSize: number;
   seed: number;
@@ -75,7 +77,7 @@ export async function loadTrainingData(path: string, options: LoadDataOptions): 
   const { prepareInMemory } = await import('../data/prepare.js');
   options.log(`preparing ${path} with the ${options.template ?? 'default'} template`);
   const prepared = await prepareInMemory(path, {
-    model: options.modelDir, template: options.template, maxLength: options.maxLength, testSize: options.testSize, seed: options.seed,
+    model: options.modelDir, template: options.template, maxLength: options.maxLength, truncation: options.truncation, testSize: options.testSize, seed: options.seed,
   });
   const convert = (rows: { input_ids: number[]; labels: number[]; position_ids?: number[]; segment_ids?: number[] }[]) => rows.map((r) => ({
     inputIds: r.input_ids, labels: r.labels, ...(r.segment_ids && r.position_ids ? { positionIds: r.position_ids, segmentIds: r.segment_ids } : {}),

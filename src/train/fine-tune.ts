@@ -13,7 +13,9 @@ import type { TrainExample } from './batching.js';
 import { loadTrainingData } from './data.js';
 import { fullTarget, loraTarget } from './targets.js';
 import { train, type StepMetrics, type TrainResult } from './trainer.js';
-import { recomputation, trainOptionsSchema, type FineTuneInput } from './options.js';
+import { moduleList, recomputation, trainOptionsSchema, type FineTuneInput } from './options.js';
+import { resumeOptions } from './resume-options.js';
+import { chooseMaxLength } from '../data/max-length.js';
 import { TunaInputError } from '../errors.js';
 
 export type { FineTuneInput, FineTuneOptions } from './options.js';
@@ -38,20 +40,27 @@ export const DEFAULT_LR = { lora: 2e-4, qlora: 2e-4, full: 2e-5 } as const;
 
 /** A whole run; options left out take the defaults `tuna train` documents. */
 export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTuneHooks = {}): Promise<FineTuneResult> {
-  const parsed = trainOptionsSchema.safeParse(input);
+  const parsed = trainOptionsSchema.safeParse(await resumeOptions(input as Record<string, unknown>));
   if (!parsed.success) throw new TunaInputError(`fine-tune options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const options = parsed.data;
+  const given = parsed.data;
   const log = hooks.onLog ?? (() => {});
-  const modelDir = await resolveModel(options.model);
+  const modelDir = await resolveModel(given.model);
   // QLoRA's base is frozen unless modules_to_save trains part of it: the input embedding stays in
   // its file (rows read per batch) and the output head is held in float16.
-  const model = await CausalLM.load(modelDir, options.method === 'qlora'
-    ? { quantize: { blocksize: options.quantBlocksize, doubleQuant: options.doubleQuant }, frozen: !options.modulesToSave?.length }
+  const model = await CausalLM.load(modelDir, given.method === 'qlora'
+    ? { quantize: { blocksize: given.quantBlocksize, doubleQuant: given.doubleQuant }, frozen: !moduleList(given.modulesToSave)?.length }
     : {});
+  const length = chooseMaxLength(given.maxLength, model.config.maxPositionEmbeddings);
+  if (length.warning) log(`warning: ${length.warning}`);
+  const options = {
+    ...given, maxLength: length.maxLength, targetModules: moduleList(given.targetModules), modulesToSave: moduleList(given.modulesToSave),
+  };
   const recompute = recomputation(options.method, options.gradientCheckpointing);
   model.gradientCheckpointing = recompute === 'on';
   model.selectiveRecompute = recompute === 'selective';
-  const data = await loadTrainingData(options.data, { modelDir, maxLength: options.maxLength, template: options.template, testSize: options.testSize, seed: options.seed, log });
+  const data = await loadTrainingData(options.data, {
+    modelDir, maxLength: options.maxLength, truncation: options.truncation, template: options.template, testSize: options.testSize, seed: options.seed, log,
+  });
   const cut = <T>(a: T[] | undefined) => a?.slice(0, options.maxLength);
   const truncate = (examples: TrainExample[]) => examples.map((e) => (e.inputIds.length <= options.maxLength ? e : {
     inputIds: cut(e.inputIds)!, labels: cut(e.labels)!, positionIds: cut(e.positionIds), segmentIds: cut(e.segmentIds),

@@ -12,12 +12,13 @@ export const trainOptionsSchema = z.object({
   lr: z.number().positive().optional().describe('Peak learning rate (default 2e-4 for LoRA, 2e-5 for full)'),
   batchSize: z.number().int().positive().default(4).describe('Examples per micro-batch'),
   gradAccum: z.number().int().positive().default(1).describe('Micro-batches per optimizer step'),
-  maxLength: z.number().int().positive().default(512).describe('Longest sequence in tokens; longer examples are truncated'),
+  maxLength: z.number().int().positive().optional().describe("Longest sequence in tokens (default: the model's max_position_embeddings, at most 2048); longer prepared examples are cut"),
+  truncation: z.enum(['drop', 'truncate']).default('drop').describe('When --data is a raw dataset file: drop examples longer than --max-length, or truncate them'),
   loraR: z.number().int().positive().default(8).describe('LoRA rank'),
   loraAlpha: z.number().positive().default(16).describe('LoRA alpha (the update is scaled by alpha / r)'),
   loraDropout: z.number().min(0).lt(1).default(0.05).describe('Dropout on the LoRA input during training'),
-  targetModules: z.array(z.string()).optional().describe('Modules that get adapters (names, or all-linear); default: the architecture\'s attention projections'),
-  modulesToSave: z.array(z.string()).optional().describe('Modules trained in full and saved with the adapter (PEFT modules_to_save), e.g. embed_tokens'),
+  targetModules: z.array(z.string()).optional().describe('Modules that get adapters (names separated by spaces or commas, or all-linear); default: the architecture\'s attention projections'),
+  modulesToSave: z.array(z.string()).optional().describe('Modules trained in full and saved with the adapter (PEFT modules_to_save), e.g. embed_tokens; spaces or commas'),
   warmup: z.number().min(0).default(0.03).describe('Warmup: a ratio of the steps if below 1, else a number of steps'),
   schedule: z.enum(['cosine', 'linear', 'constant']).default('cosine').describe('Learning-rate schedule after warmup'),
   weightDecay: z.number().min(0).default(0).describe('AdamW weight decay (not applied to norms and biases)'),
@@ -36,6 +37,11 @@ export const trainOptionsSchema = z.object({
 });
 
 export type FineTuneOptions = z.output<typeof trainOptionsSchema>;
+
+/** A module list as users type it: `q_proj v_proj`, `q_proj,v_proj` or `q_proj, v_proj` (LLaMA-Factory's form). */
+export function moduleList(values: readonly string[] | undefined): string[] | undefined {
+  return values?.flatMap((v) => v.split(',')).map((v) => v.trim()).filter((v) => v !== '');
+}
 
 /**
  * What the backward pass recomputes for a method: `auto` checkpoints whole layers for QLoRA (the

@@ -85,7 +85,8 @@ export class NonFiniteLossError extends Error {
 
 function fingerprint(options: TrainOptions, train: TrainExample[]): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([options.lr, options.batchSize, options.gradAccum, options.schedule, options.seed, options.epochs, options.maxSteps]));
+  // Not the length of the run: a resumed run may go on for more epochs or steps.
+  h.update(JSON.stringify([options.lr, options.batchSize, options.gradAccum, options.schedule, options.seed]));
   for (const ex of train) h.update(Int32Array.from(ex.inputIds)).update(Int32Array.from(ex.labels));
   return h.digest('hex').slice(0, 16);
 }
@@ -118,10 +119,12 @@ export async function train(
     if (ck.state.fingerprint !== fp) {
       throw new TunaInputError(`--resume ${ck.dir}: the checkpoint was made with other data or options; resume with the same ones, or start a new run folder`);
     }
-    Object.assign(state, ck.state);
+    Object.assign(state, ck.state, { totalSteps });
     values = ck.trainable;
     moments = ck.moments;
-    print(`resuming from ${ck.dir} at step ${state.step}`);
+    const longer = totalSteps !== ck.state.totalSteps ? ` (the run now ends at step ${totalSteps} instead of ${ck.state.totalSteps}; the ${options.schedule} schedule spans the new length)` : '';
+    print(`resuming from ${ck.dir} at step ${state.step}${longer}`);
+    if (state.step >= totalSteps) print(`the run already has ${state.step} steps: raise --max-steps or --epochs to train on`);
   }
   // Trainables, moments and gradients live in the worker; AdamW updates them there in place.
   const resident = new Map<string, Resident>();

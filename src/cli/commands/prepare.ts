@@ -5,7 +5,6 @@ import { z } from 'zod';
 import { TunaInputError } from '../../errors.js';
 import {
   DATASET_FORMATS,
-  DEFAULT_MAX_LENGTH,
   DEFAULT_SEED,
   DEFAULT_TEST_SIZE,
   TRUNCATION_POLICIES,
@@ -24,7 +23,7 @@ export const prepareSchema = z.object({
   testSize: z.number().min(0).default(DEFAULT_TEST_SIZE).describe('test share in (0, 1), or a whole number of examples; 0 for none'),
   testFile: z.string().min(1).optional().describe('use this file as the test set instead of splitting'),
   seed: z.number().int().default(DEFAULT_SEED).describe('seed of the train/test shuffle'),
-  maxLength: z.number().int().min(2).default(DEFAULT_MAX_LENGTH).describe('most tokens per example (per packed row with --pack)'),
+  maxLength: z.number().int().min(2).optional().describe("most tokens per example (per packed row with --pack); default: the model's max_position_embeddings, at most 2048"),
   truncation: z.enum(TRUNCATION_POLICIES).default('drop').describe('longer examples: drop them, or truncate them to --max-length'),
   pack: z.boolean().default(false).describe('pack several train examples per row (position and segment ids keep them apart)'),
   trainOnInputs: z.boolean().default(false).describe('train on the prompt tokens too, not only on the answers'),

@@ -81,13 +81,13 @@ export const quickstart = defineCommand({
         modulesToSave: model.tiny ? ['embed_tokens'] : undefined,
         schedule: 'cosine', weightDecay: 0, maxGradNorm: 1, keepCheckpoints: 1, seed: 42, testSize: 0.1, quantBlocksize: 64, doubleQuant: true,
       }, {
-        onLog: (line) => say(`   ${line}`),
+        onLog: (line) => bar.print(() => say(`   ${line}`)),
         onStep: (m) => bar.update({ step: m.step, total: m.totalSteps, loss: m.loss, tokensPerSecond: m.tokens_per_s }),
         signal: ctx.signal,
       });
       bar.done();
       if (run.interrupted) {
-        say(`interrupted; resume with: tuna train --model ${model.dir} --data ${join(out, 'data')} --out ${join(out, 'run')} --resume latest`);
+        say(`interrupted; resume with: tuna train --out ${join(out, 'run')} --resume latest`);
         return 130;
       }
 

@@ -1,6 +1,7 @@
 import { NonFiniteLossError } from '../../train/trainer.js';
 import { fineTune } from '../../train/fine-tune.js';
 import { trainOptionsSchema } from '../../train/options.js';
+import { resumeOptions } from '../../train/resume-options.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { defineCommand } from '../command.js';
 import { ProgressBar } from '../progress.js';
@@ -11,14 +12,15 @@ export const trainCommand = defineCommand({
   summary: 'Fine-tune a model with LoRA, QLoRA or full fine-tuning',
   schema: trainOptionsSchema,
   json: true,
+  complete: resumeOptions,
   async run(options, ctx) {
     const rt = new Runtime();
     const bar = new ProgressBar();
     try {
       const result = await fineTune(rt, options, {
-        onLog: (line) => ctx.log(line),
+        onLog: (line) => bar.print(() => ctx.log(line)),
         onStep: (m) => bar.update({ step: m.step, total: m.totalSteps, loss: m.loss, tokensPerSecond: m.tokens_per_s }),
-        onEval: (m) => ctx.log(`\nstep ${m.step}: eval loss ${m.evalLoss.toFixed(4)}`),
+        onEval: (m) => bar.print(() => ctx.log(`step ${m.step}: eval loss ${m.evalLoss.toFixed(4)}`)),
         signal: ctx.signal,
       });
       bar.done();
