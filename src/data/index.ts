@@ -48,7 +48,7 @@ export { TokenInspector, sampleParts } from './token-inspector.js';
 export type { TokenInspectorOptions, TokenReport, TokenSample } from './token-inspector.js';
 export { DEFAULT_MAX_LENGTH, inspectFile } from './inspect-file.js';
 export type { InspectFileOptions } from './inspect-file.js';
-export { chatRendererOf, formatKind, readTemplateOption, resolveTemplate } from './template-choice.js';
+export { chatRendererOf, formatKind, questionPrompt, readTemplateOption, resolveTemplate } from './template-choice.js';
 export type { TemplateOption } from './template-choice.js';
 export { MAX_DEFAULT_LENGTH, TRUNCATION_POLICIES, checkMaxLength, chooseMaxLength, fitToMaxLength, hasTrainedLabel, modelPositions, parseTruncationPolicy } from './max-length.js';
 export type { LengthOutcome, TruncationPolicy } from './max-length.js';

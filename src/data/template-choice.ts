@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { TunaInputError } from '../errors.js';
 import type { DatasetFormat } from './dataset-format.js';
 import type { ExampleKind } from './example.js';
 import { unsupportedExample } from './segments.js';
@@ -52,4 +53,25 @@ export function chatRendererOf(tok: {
 }): ChatRenderer | undefined {
   if (!tok.hasChatTemplate) return undefined;
   return (messages, { addGenerationPrompt }) => tok.applyChatTemplate(messages, { addGenerationPrompt });
+}
+
+/**
+ * A plain question wrapped in a template the way training rendered prompts, so a fine-tuned model
+ * sees what it learned (`### Question:\n...\n\n### Answer:\n` for qa, the chat template's
+ * generation prompt for chat). A template file must have one field besides the answer.
+ */
+export function questionPrompt(template: PromptTemplate | UserTemplate, question: string, system?: string): string {
+  if (system !== undefined) {
+    if (!template.supports.includes('chat')) throw new TunaInputError(`--system needs a chat template; template "${template.name}" has no system message`);
+    return template.renderPrompt({ kind: 'chat', messages: [{ role: 'system', content: system }, { role: 'user', content: question }] }).prompt;
+  }
+  if (template.supports.includes('pair')) return template.renderPrompt({ kind: 'pair', prompt: question, answer: '' }).prompt;
+  if ('fields' in template) {
+    const inputs = template.fields.filter((f) => f !== template.answerField);
+    if (inputs.length !== 1) {
+      throw new TunaInputError(`${template.name}: the template has ${inputs.length} fields besides {${template.answerField}} (${inputs.map((f) => `{${f}}`).join(', ')}); a prompt fills exactly one`);
+    }
+    return template.renderPrompt({ kind: 'fields', fields: { [inputs[0]!]: question, [template.answerField]: '' }, answerField: template.answerField }).prompt;
+  }
+  throw unsupportedExample(template.name, 'pair');
 }

@@ -39,6 +39,15 @@ export interface TokenInspectorOptions {
   samples?: number;
 }
 
+/** Whether an untrained segment runs into the trained one after it with no whitespace on either side. */
+function joinsWithoutSeparator(segments: readonly Segment[]): boolean {
+  const first = segments.findIndex((s) => s.trained);
+  if (first <= 0) return false;
+  const before = segments[first - 1]!.text;
+  const after = segments[first]!.text;
+  return /\S$/u.test(before) && /^\S/u.test(after);
+}
+
 /** Splits ids into runs of equal trained-ness and decodes each run. */
 export function sampleParts(example: TokenizedExample, decode: (ids: number[]) => string): Segment[] {
   const parts: Segment[] = [];
@@ -69,6 +78,7 @@ export class TokenInspector {
   private readonly promptTooLong = new LineCollector();
   private readonly overMaxLength = new LineCollector();
   private readonly boundaryMerge = new LineCollector();
+  private readonly noSeparator = new LineCollector();
   private readonly eos: ReadonlySet<number>;
 
   constructor(private readonly options: TokenInspectorOptions) {
@@ -86,6 +96,7 @@ export class TokenInspector {
       this.renderFailed.add(line);
       return undefined;
     }
+    if (joinsWithoutSeparator(rendered.segments)) this.noSeparator.add(line);
     if (!this.options.tokenize) throw new Error('TokenInspector.add needs the tokenize option.');
     const tokenized = this.options.tokenize(rendered);
     this.addTokenized(line, tokenized);
@@ -141,6 +152,11 @@ export class TokenInspector {
       ...warningFor('no-eos', 'examples train no end-of-sequence token: the model may not learn to stop.', this.noEos),
       ...warningFor('prompt-too-long', `examples have a prompt of at least ${maxLength} tokens: cut to --max-length, nothing trained is left.`, this.promptTooLong),
       ...warningFor('over-max-length', `examples are longer than ${maxLength} tokens: prepare drops them (--truncation drop) or cuts them (--truncation truncate).`, this.overMaxLength),
+      ...warningFor(
+        'no-separator',
+        `examples run the prompt straight into the answer with no space or newline between them (template "${template.name}" adds none, as TRL does for prompt/completion data); end the prompts or start the answers with a separator, or use --template qa.`,
+        this.noSeparator,
+      ),
       ...warningFor(
         'boundary-merge',
         'examples have a BPE merge across a prompt/answer boundary; those segments were tokenized on their own so the prompt tokens still match generation.',

@@ -15,6 +15,7 @@ export type WarningCode =
   | 'over-max-length'
   | 'above-model-positions'
   | 'boundary-merge'
+  | 'no-separator'
   | 'truncated'
   | 'dropped';
 

@@ -26,9 +26,13 @@ describe('tuna chat', () => {
     const dir = join(await mkdtemp(join(tmpdir(), 'tuna-chat-')), 'tiny');
     await initModel({ arch: 'llama', preset: 'tiny', out: dir, seed: 3 });
     const args = ['--model', dir, '--max-new-tokens', '6', '--temperature', '0', '--system', 'Be brief.'];
-    const a = await runChat(args, 'hello there\n/reset\nhello there\n/exit\nnever read\n');
+    const a = await runChat(args, '/help\nhello there\n/reset\nhello there\n/resett\n/exit\nnever read\n');
     assert.equal(a.code, 0, a.stderr);
-    const lines = a.stdout.split('\n');
+    // /help lists the commands and is not sent to the model; a mistyped command is not sent either.
+    const help = a.stdout.split('\n').filter((l) => /^  (\/help|\/reset|\/exit|Ctrl-C) /.test(l));
+    assert.equal(help.length, 4, a.stdout);
+    assert.match(a.stdout, /unknown command \/resett; \/help lists the commands/);
+    const lines = a.stdout.split('\n').filter((l) => !l.startsWith('  ') && !l.startsWith('unknown command'));
     assert.ok(lines.includes('(conversation cleared)'), a.stdout);
     // Greedy replies to the same first message, before and after /reset, are the same text.
     const [first, , second] = lines;

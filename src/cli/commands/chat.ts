@@ -1,5 +1,6 @@
 // An interactive chat in the terminal with the model's chat template: replies stream as they are
-// generated, /reset clears the conversation, /exit leaves, Ctrl-C stops a reply without leaving.
+// generated, /help lists the commands, /reset clears the conversation, /exit leaves, Ctrl-C stops a
+// reply without leaving.
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { generateText } from '../../generate/generate-text.js';
@@ -20,6 +21,15 @@ const schema = z.object({
   topP: z.number().gt(0).max(1).default(0.9).describe('Nucleus sampling: keep the smallest set of tokens reaching this probability'),
   seed: z.number().int().optional().describe('Seed for sampling'),
 });
+
+/** The chat's own commands; a line starting with one of them is not sent to the model. */
+export const CHAT_COMMANDS: [string, string][] = [
+  ['/help', 'list these commands'],
+  ['/reset', 'clear the conversation (the system message stays)'],
+  ['/exit', 'leave (also /quit, or Ctrl-D)'],
+];
+
+const helpText = () => `${CHAT_COMMANDS.map(([name, what]) => `  ${name.padEnd(8)}${what}`).join('\n')}\n  Ctrl-C    stop the reply being written\n`;
 
 export const chatCommand = defineCommand({
   name: 'chat',
@@ -44,13 +54,23 @@ export const chatCommand = defineCommand({
     };
     rl.on('SIGINT', onInterrupt);
     process.on('SIGINT', onInterrupt);
-    if (tty) process.stdout.write(`chatting with ${options.adapter ?? options.model} (/reset clears, /exit leaves, Ctrl-C stops a reply)\n`);
+    if (tty) process.stdout.write(`chatting with ${options.adapter ?? options.model} (/help lists the commands)\n`);
     rl.prompt();
     let seed = options.seed ?? 0;
     try {
       for await (const line of rl) {
         const text = line.trim();
         if (text === '/exit' || text === '/quit') break;
+        if (text === '/help' || text === '/?') {
+          process.stdout.write(helpText());
+          rl.prompt();
+          continue;
+        }
+        if (/^\/[a-z?]+$/i.test(text) && !CHAT_COMMANDS.some(([name]) => name === text)) {
+          process.stdout.write(`unknown command ${text}; /help lists the commands\n`);
+          rl.prompt();
+          continue;
+        }
         if (text === '/reset') {
           history.splice(options.system ? 1 : 0);
           process.stdout.write('(conversation cleared)\n');

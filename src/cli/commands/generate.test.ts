@@ -86,3 +86,25 @@ test('the command line: generate --json prints one JSON object; bad input exits 
   assert.match(bad.stderr, /bert/);
   assert.equal(bad.stdout, '');
 });
+
+test('--template wraps a plain question exactly as training rendered prompts (qa, a template file, chat)', async () => {
+  const dir = await tinyModelFolder('qwen2');
+  const root = await tempRoot();
+  const asTrained = await runGenerate(options(dir, { prompt: '### Question:\nWhat is LoRA?\n\n### Answer:\n' }));
+  const wrapped = await runGenerate(options(dir, { prompt: 'What is LoRA?', template: 'qa' }));
+  assert.equal(wrapped.promptTokens, asTrained.promptTokens);
+  assert.equal(wrapped.text, asTrained.text);
+
+  const file = join(root, 'house.txt');
+  await writeFile(file, 'Q: {question}\nA: {answer}\n');
+  const fromFile = await runGenerate(options(dir, { prompt: 'What is LoRA?', template: file }));
+  assert.equal(fromFile.text, (await runGenerate(options(dir, { prompt: 'Q: What is LoRA?\nA: ' }))).text);
+
+  const chat = await runGenerate(options(dir, { prompt: 'What is LoRA?', template: 'chat', system: 'Be brief.' }));
+  assert.equal(chat.text, (await runGenerate(options(dir, { prompt: 'What is LoRA?', chat: true, system: 'Be brief.' }))).text);
+
+  const two = join(root, 'two.txt');
+  await writeFile(two, '{context}\n{question}\n{answer}');
+  await assert.rejects(runGenerate(options(dir, { prompt: 'x', template: two })), (e: unknown) => e instanceof TunaInputError && /2 fields besides \{answer\}.*\{context\}, \{question\}/.test(e.message));
+  await assert.rejects(runGenerate(options(dir, { prompt: 'x', template: 'alpaca', chat: true })), (e: unknown) => e instanceof TunaInputError && /--chat and --template alpaca/.test(e.message));
+});

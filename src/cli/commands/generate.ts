@@ -2,6 +2,8 @@
 // streaming the text to stdout as it is generated.
 import { z } from 'zod';
 import { TunaInputError } from '../../errors.js';
+import { questionPrompt, readTemplateOption } from '../../data/index.js';
+import { builtinTemplate } from '../../data/templates/index.js';
 import { chatMessages, generateText, type GenerateTextResult } from '../../generate/index.js';
 import { resolveModel } from '../../io/hub.js';
 import { CausalLM } from '../../models/model.js';
@@ -15,7 +17,8 @@ export const generateSchema = z.object({
   prompt: z.string().describe('text to continue (with --chat: the user message)'),
   adapter: z.string().optional().describe('LoRA adapter folder to generate with on top of --model'),
   chat: z.boolean().default(false).describe("wrap the prompt in the model's chat template and answer it"),
-  system: z.string().optional().describe('system message for --chat'),
+  template: z.string().min(1).optional().describe('wrap the prompt (a plain question) in the template used for training: qa, alpaca, chat, plain or a template file'),
+  system: z.string().optional().describe('system message for --chat or --template chat'),
   maxNewTokens: z.number().int().min(1).default(128).describe('most tokens to generate'),
   temperature: z.number().min(0).default(0).describe('sampling temperature; 0 picks the most likely token'),
   topK: z.number().int().min(0).default(0).describe('sample from the k most likely tokens only (0: all)'),
@@ -36,7 +39,9 @@ export interface GenerateIo {
 
 /** Everything `tuna generate` does, as a library call. */
 export async function runGenerate(options: GenerateCommandOptions, io: GenerateIo = {}): Promise<GenerateTextResult> {
-  if (options.system !== undefined && !options.chat) throw new TunaInputError('--system is only used with --chat; add --chat or drop --system');
+  if (options.system !== undefined && !options.chat && options.template !== 'chat') throw new TunaInputError('--system is only used with --chat; add --chat or drop --system');
+  if (options.chat && options.template !== undefined && options.template !== 'chat') throw new TunaInputError(`--chat and --template ${options.template} each wrap the prompt; keep one`);
+  const template = options.template === undefined || options.template === 'chat' ? undefined : await readTemplateOption(options.template);
   const dir = await resolveModel(options.model, {
     onProgress: (p) => io.log?.(`downloading ${p.file}: ${(p.bytesDone / 1e6).toFixed(1)} of ${(p.bytesTotal / 1e6).toFixed(1)} MB`),
   });
@@ -44,7 +49,9 @@ export async function runGenerate(options: GenerateCommandOptions, io: GenerateI
   const tokenizer = await loadTokenizer(dir);
   const rt = new Runtime();
   try {
-    const prompt = options.chat ? { messages: chatMessages(options.prompt, options.system) } : options.prompt;
+    const prompt = options.chat || options.template === 'chat'
+      ? { messages: chatMessages(options.prompt, options.system) }
+      : template ? questionPrompt(template.file ?? builtinTemplate(template.builtin!), options.prompt) : options.prompt;
     const adapter = options.adapter ? (await uploadAdapter(rt, model, 'generate', options.adapter)).adapter : undefined;
     return await generateText(rt, model, tokenizer, prompt, {
       adapter,

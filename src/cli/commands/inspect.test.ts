@@ -1,6 +1,6 @@
 // tuna inspect on small committed files, run in this process (a child process spends seconds starting).
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -14,6 +14,20 @@ const model = await writeTinyModel(join(root, 'model'), 'chatml');
 
 
 describe('tuna inspect', () => {
+  it('warns when --map completion=... runs the prompt straight into the answer, and not when a separator is there', async () => {
+    const file = join(root, 'prompt-response.jsonl');
+    await writeFile(file, [{ prompt: 'What is 2+2?', response: '4' }, { prompt: 'Capital of France?', response: 'Paris' }].map((r) => JSON.stringify(r)).join('\n'));
+    for (const command of ['inspect', 'prepare']) {
+      const run = await tuna(command, file, '--model', model, '--map', 'completion=response', ...(command === 'prepare' ? ['--out', join(root, 'sep-data'), '--test-size', '0'] : []));
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stdout, /\[no-separator\]:? 2 examples run the prompt straight into the answer .*template "plain".*--template qa/);
+    }
+    const spaced = join(root, 'spaced.jsonl');
+    await writeFile(spaced, JSON.stringify({ prompt: 'What is 2+2?\n', completion: '4' }));
+    assert.doesNotMatch((await tuna('inspect', spaced, '--model', model)).stdout, /no-separator/);
+    assert.doesNotMatch((await tuna('inspect', file, '--model', model, '--map', 'completion=response', '--template', 'qa')).stdout, /no-separator/);
+  });
+
   it('prints the report, with samples in brackets when stdout is not a terminal', async () => {
     const run = await tuna('inspect', fixture('qa.jsonl'), '--model', model);
     assert.equal(run.code, 0, run.stderr);

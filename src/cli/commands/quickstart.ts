@@ -116,7 +116,7 @@ export const quickstart = defineCommand({
       });
       say(`\nDone. The adapter is in ${run.outputDir}`);
       say(`   report: ${files.filter((f) => f.endsWith('.html')).join('')}`);
-      say(`   try it: tuna generate --model ${model.dir} --adapter ${run.outputDir} --prompt "### Question:\\nWhat is LoRA?\\n\\n### Answer:\\n"`);
+      say(`   try it: tuna generate --model ${model.dir} --adapter ${run.outputDir} --template qa --prompt "What is LoRA?"`);
       say(`   or serve it: tuna serve --model ${model.dir} --adapter quickstart=${run.outputDir}`);
       if (ctx.json) {
         process.stdout.write(`${JSON.stringify({ model: model.name, adapter: run.outputDir, steps: run.steps, base: baseScores.summary, fine_tuned: tunedScores.summary, report: files })}\n`);
