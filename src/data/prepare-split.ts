@@ -5,6 +5,7 @@ import type { TruncationPolicy } from './max-length.js';
 import type { SplitReport } from './prepare-report.js';
 import type { PreparedExample } from './prepared-record.js';
 import { segmentsText } from './segments.js';
+import { promptMessages } from './templates/chat.js';
 import type { PromptTemplate, RenderedExample, TokenizedExample } from './segments.js';
 import { TokenInspector } from './token-inspector.js';
 import { LineCollector, warningFor } from './warnings.js';
@@ -49,7 +50,10 @@ export function finishSplit(items: readonly SplitItem[], context: SplitContext):
     if (outcome.kind === 'truncated') truncated.add(located.line);
     const tokens = { inputIds: outcome.example.inputIds, labels: outcome.example.labels };
     const { prompt, reference } = template.renderPrompt(located.example);
-    examples.push({ line: located.line, text: segmentsText(result.rendered.segments), prompt, reference, tokens, truncated: outcome.kind === 'truncated' });
+    examples.push({
+      line: located.line, text: segmentsText(result.rendered.segments), prompt, reference,
+      promptMessages: promptMessages(located.example), tokens, truncated: outcome.kind === 'truncated',
+    });
     written.addTokenized(located.line, tokens);
   }
   const inspected = written.report();

@@ -14,6 +14,8 @@ export interface PreparedRecord {
   prompt: string;
   /** The answer the prompt should produce (the last trained text). */
   reference: string;
+  /** The conversation before the reference with no template applied (pairs and chats only). */
+  prompt_messages?: { role: string; content: string }[];
   input_ids: number[];
   labels: number[];
   /** Present (true) when the example was cut to the maximum length. */
@@ -44,13 +46,17 @@ export interface PreparedExample {
   text: string;
   prompt: string;
   reference: string;
+  promptMessages?: { role: string; content: string }[] | undefined;
   tokens: TokenizedExample;
   truncated: boolean;
 }
 
 export function toRecord(example: PreparedExample): PreparedRecord {
-  const { line, text, prompt, reference, tokens } = example;
-  return { line, text, prompt, reference, input_ids: tokens.inputIds, labels: tokens.labels, ...(example.truncated ? { truncated: true as const } : {}) };
+  const { line, text, prompt, reference, tokens, promptMessages } = example;
+  return {
+    line, text, prompt, reference, ...(promptMessages ? { prompt_messages: promptMessages } : {}),
+    input_ids: tokens.inputIds, labels: tokens.labels, ...(example.truncated ? { truncated: true as const } : {}),
+  };
 }
 
 export function toPackedRecord(row: PackedRow, examples: readonly PreparedExample[]): PackedRecord {

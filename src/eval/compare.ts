@@ -12,6 +12,9 @@ export interface ComparedExample {
   tunedOutput: string;
   base: ExampleMetrics;
   tuned: ExampleMetrics;
+  /** A prompted large model's answer (`eval --prompt-baseline`), when one was asked. */
+  promptedOutput?: string;
+  prompted?: ExampleMetrics;
 }
 
 /** Everything the summary needs: per-example results and, when computed, teacher-forced loss totals. */
@@ -31,6 +34,8 @@ export interface SummaryRow {
   tuned: number;
   change: number;
   higherIsBetter: boolean;
+  /** The prompted baseline's value (NaN for loss and perplexity, which an endpoint cannot give). */
+  prompted?: number;
 }
 
 const LABELS: Record<SummaryMetric, string> = {
@@ -45,12 +50,13 @@ const DECIMALS: Record<SummaryMetric, number> = { exactMatch: 3, f1: 3, rougeL: 
 
 /** Scores both models' outputs for each example. */
 export function compareOutputs(
-  rows: readonly { prompt: string; reference: string; baseOutput: string; tunedOutput: string }[],
+  rows: readonly { prompt: string; reference: string; baseOutput: string; tunedOutput: string; promptedOutput?: string }[],
 ): ComparedExample[] {
   return rows.map((row) => ({
     ...row,
     base: scoreOutput(row.baseOutput, row.reference),
     tuned: scoreOutput(row.tunedOutput, row.reference),
+    ...(row.promptedOutput !== undefined ? { prompted: scoreOutput(row.promptedOutput, row.reference) } : {}),
   }));
 }
 
@@ -61,12 +67,14 @@ function row(metric: SummaryMetric, base: number, tuned: number, higherIsBetter:
 /** Means over examples of each text metric, then loss and perplexity when both totals are given. */
 export function summarizeComparison(comparison: Comparison): SummaryRow[] {
   const { examples, baseLoss, tunedLoss } = comparison;
-  const rows = (['exactMatch', 'f1', 'rougeL'] as const).map((metric) =>
-    row(metric, mean(examples.map((e) => e.base[metric])), mean(examples.map((e) => e.tuned[metric])), true),
-  );
+  const prompted = examples.length > 0 && examples.every((e) => e.prompted);
+  const rows = (['exactMatch', 'f1', 'rougeL'] as const).map((metric) => ({
+    ...row(metric, mean(examples.map((e) => e.base[metric])), mean(examples.map((e) => e.tuned[metric])), true),
+    ...(prompted ? { prompted: mean(examples.map((e) => e.prompted![metric])) } : {}),
+  }));
   if (baseLoss && tunedLoss) {
-    rows.push(row('loss', meanTokenLoss(baseLoss), meanTokenLoss(tunedLoss), false));
-    rows.push(row('perplexity', perplexity(baseLoss), perplexity(tunedLoss), false));
+    rows.push({ ...row('loss', meanTokenLoss(baseLoss), meanTokenLoss(tunedLoss), false), ...(prompted ? { prompted: NaN } : {}) });
+    rows.push({ ...row('perplexity', perplexity(baseLoss), perplexity(tunedLoss), false), ...(prompted ? { prompted: NaN } : {}) });
   }
   return rows;
 }
@@ -92,16 +100,31 @@ export function changeDirection(row: SummaryRow): 'better' | 'worse' | 'same' {
   return row.change > 0 === row.higherIsBetter ? 'better' : 'worse';
 }
 
-/** The table's cells as strings: header first, then one line per row. */
-export function summaryCells(rows: readonly SummaryRow[], names = { base: 'Base', tuned: 'Fine-tuned' }): string[][] {
+export interface ColumnNames {
+  base: string;
+  tuned: string;
+  prompted?: string;
+}
+
+export const DEFAULT_COLUMN_NAMES: Required<ColumnNames> = { base: 'Base', tuned: 'Fine-tuned', prompted: 'Prompted' };
+
+/** Whether the rows carry a prompted baseline, which gets its own column before Change. */
+export const hasPromptedColumn = (rows: readonly SummaryRow[]) => rows.some((r) => r.prompted !== undefined);
+
+/** The table's cells as strings: header first, then one line per row (Change is fine-tuned minus base). */
+export function summaryCells(rows: readonly SummaryRow[], names: ColumnNames = DEFAULT_COLUMN_NAMES): string[][] {
+  const prompted = hasPromptedColumn(rows);
   return [
-    ['Metric', names.base, names.tuned, 'Change'],
-    ...rows.map((r) => [r.label, formatMetricValue(r.metric, r.base), formatMetricValue(r.metric, r.tuned), formatChange(r)]),
+    ['Metric', names.base, ...(prompted ? [names.prompted ?? DEFAULT_COLUMN_NAMES.prompted] : []), names.tuned, 'Change'],
+    ...rows.map((r) => [
+      r.label, formatMetricValue(r.metric, r.base), ...(prompted ? [formatMetricValue(r.metric, r.prompted ?? NaN)] : []),
+      formatMetricValue(r.metric, r.tuned), formatChange(r),
+    ]),
   ];
 }
 
 /** The summary as an aligned plain-text table for the terminal (numbers right-aligned). */
-export function formatSummaryTable(rows: readonly SummaryRow[], names?: { base: string; tuned: string }): string {
+export function formatSummaryTable(rows: readonly SummaryRow[], names?: ColumnNames): string {
   const cells = summaryCells(rows, names);
   const widths = cells[0]!.map((_, column) => Math.max(...cells.map((line) => line[column]!.length)));
   const pad = (text: string, column: number) =>

@@ -20,6 +20,8 @@ import { scoreOutput, type ExampleMetrics } from './score-output.js';
 export interface EvalExample {
   prompt: string;
   reference: string;
+  /** The conversation before the reference, untemplated (`prompt_messages`, when prepare wrote it). */
+  messages?: { role: string; content: string }[];
   inputIds: number[];
   labels: number[];
 }
@@ -34,7 +36,8 @@ export async function readEvalExamples(path: string, limit?: number): Promise<Ev
       if (typeof r.prompt !== 'string' || typeof r.reference !== 'string' || !Array.isArray(r.input_ids) || !Array.isArray(r.labels)) {
         throw new TunaInputError(`${file}:${n}: needs "prompt", "reference", "input_ids" and "labels" as \`tuna prepare\` writes them (packed files cannot be evaluated)`);
       }
-      out.push({ prompt: r.prompt, reference: r.reference, inputIds: r.input_ids as number[], labels: r.labels as number[] });
+      const messages = Array.isArray(r.prompt_messages) ? (r.prompt_messages as { role: string; content: string }[]) : undefined;
+      out.push({ prompt: r.prompt, reference: r.reference, ...(messages ? { messages } : {}), inputIds: r.input_ids as number[], labels: r.labels as number[] });
       if (limit && out.length >= limit) break;
     }
   } catch (e) {
@@ -111,8 +114,11 @@ export async function scoreModel(
   };
 }
 
-export function compareScores(examples: EvalExample[], base: ModelScores, tuned: ModelScores): ComparedExample[] {
-  return compareOutputs(examples.map((e, i) => ({ prompt: e.prompt, reference: e.reference, baseOutput: base.outputs[i]!, tunedOutput: tuned.outputs[i]! })));
+export function compareScores(examples: EvalExample[], base: ModelScores, tuned: ModelScores, prompted?: readonly string[]): ComparedExample[] {
+  return compareOutputs(examples.map((e, i) => ({
+    prompt: e.prompt, reference: e.reference, baseOutput: base.outputs[i]!, tunedOutput: tuned.outputs[i]!,
+    ...(prompted ? { promptedOutput: prompted[i]! } : {}),
+  })));
 }
 
 /** The training run's metrics.jsonl next to an adapter or model folder (RUN/adapter -> RUN/metrics.jsonl). */

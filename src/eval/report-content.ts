@@ -9,6 +9,8 @@ export interface ReportInput {
   /** How each model is named in the report (a model id, an adapter folder). */
   baseName: string;
   tunedName: string;
+  /** The prompted large model (`eval --prompt-baseline`): endpoint and model name. */
+  promptedName?: string;
   comparison: Comparison;
   /** Which examples to show: by ROUGE-L or F1 difference, how many (ROUGE-L, 5 by default). */
   differing?: DifferingOptions;
@@ -35,6 +37,7 @@ export function reportContent(input: ReportInput): ReportContent {
   const facts: [string, string][] = [
     ['Base model', input.baseName],
     ['Fine-tuned model', input.tunedName],
+    ...(input.promptedName ? [['Prompted baseline', input.promptedName] as [string, string]] : []),
     ['Test examples', String(input.comparison.examples.length)],
     ...Object.entries(input.details ?? {}).map(([label, value]): [string, string] => [label, String(value)]),
   ];

@@ -1,5 +1,5 @@
 // report.html: one self-contained page (inline CSS and SVG, no scripts, nothing fetched).
-import { changeDirection, formatChange, formatMetricValue } from './compare.js';
+import { changeDirection, formatChange, formatMetricValue, hasPromptedColumn } from './compare.js';
 import type { DifferingExample, SummaryRow } from './compare.js';
 import { escapeMarkup } from './escape-markup.js';
 import { lossCurveSvg } from './loss-chart.js';
@@ -20,19 +20,21 @@ td.better { color: #15803d; } td.worse { color: #b91c1c; }
 figure { margin: 0; } figure svg { max-width: 100%; height: auto; border: 1px solid #e5e7eb; }
 section.example { background: #fff; border: 1px solid #e5e7eb; border-radius: 6px; padding: 16px; margin: 16px 0; }
 .label { font-weight: 600; font-size: 0.85em; color: #374151; margin: 10px 0 4px; }
-.outputs { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; }
+.outputs { display: grid; grid-template-columns: 1fr 1fr; gap: 12px; } .outputs.three { grid-template-columns: 1fr 1fr 1fr; }
 pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; padding: 8px 10px; background: #f3f4f6; border-radius: 4px;
   font: 13px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .scores { color: #6b7280; font-weight: normal; }
 `;
 
 function summaryTable(rows: readonly SummaryRow[]): string {
+  const prompted = hasPromptedColumn(rows);
   const body = rows.map(
     (row) =>
       `<tr><td>${escapeMarkup(row.label)}</td><td>${formatMetricValue(row.metric, row.base)}</td>` +
+      (prompted ? `<td>${formatMetricValue(row.metric, row.prompted ?? NaN)}</td>` : '') +
       `<td>${formatMetricValue(row.metric, row.tuned)}</td><td class="${changeDirection(row)}">${formatChange(row)}</td></tr>`,
   );
-  const head = '<thead><tr><th>Metric</th><th>Base</th><th>Fine-tuned</th><th>Change</th></tr></thead>';
+  const head = `<thead><tr><th>Metric</th><th>Base</th>${prompted ? '<th>Prompted</th>' : ''}<th>Fine-tuned</th><th>Change</th></tr></thead>`;
   return `<table class="summary">\n${head}\n<tbody>\n${body.join('\n')}\n</tbody>\n</table>`;
 }
 
@@ -42,15 +44,16 @@ function block(label: string, text: string, scores = ''): string {
 }
 
 function exampleSection(example: DifferingExample, rank: number, by: 'rougeL' | 'f1'): string {
-  const scores = (side: 'base' | 'tuned') =>
-    `ROUGE-L ${example[side].rougeL.toFixed(3)} · F1 ${example[side].f1.toFixed(3)} · EM ${example[side].exactMatch}`;
+  const scores = (side: 'base' | 'tuned' | 'prompted') =>
+    `ROUGE-L ${example[side]!.rougeL.toFixed(3)} · F1 ${example[side]!.f1.toFixed(3)} · EM ${example[side]!.exactMatch}`;
   return [
     `<section class="example">`,
     `<h3>${rank}. Example ${example.index + 1}: ${METRIC_NAMES[by]} ${signedDifference(example.difference)}</h3>`,
     block('Prompt', example.prompt),
     block('Reference', example.reference),
-    `<div class="outputs">`,
+    `<div class="outputs${example.prompted ? ' three' : ''}">`,
     block('Base', example.baseOutput, scores('base')),
+    ...(example.prompted ? [block('Prompted', example.promptedOutput ?? '', scores('prompted'))] : []),
     block('Fine-tuned', example.tunedOutput, scores('tuned')),
     `</div>`,
     `</section>`,

@@ -9,8 +9,8 @@ import type { ReportContent } from './report-content.js';
 export const LOSS_CHART_FILE = 'loss.svg';
 
 function exampleSection(example: DifferingExample, rank: number, by: 'rougeL' | 'f1'): string {
-  const scores = (side: 'base' | 'tuned') =>
-    `ROUGE-L ${example[side].rougeL.toFixed(3)}, F1 ${example[side].f1.toFixed(3)}, exact match ${example[side].exactMatch}`;
+  const scores = (side: 'base' | 'tuned' | 'prompted') =>
+    `ROUGE-L ${example[side]!.rougeL.toFixed(3)}, F1 ${example[side]!.f1.toFixed(3)}, exact match ${example[side]!.exactMatch}`;
   return [
     `### ${rank}. Example ${example.index + 1}: ${METRIC_NAMES[by]} ${signedDifference(example.difference)}`,
     '**Prompt**',
@@ -19,9 +19,15 @@ function exampleSection(example: DifferingExample, rank: number, by: 'rougeL' | 
     fencedBlock(example.reference),
     `**Base** (${scores('base')})`,
     fencedBlock(example.baseOutput),
+    ...(example.prompted ? [`**Prompted** (${scores('prompted')})`, fencedBlock(example.promptedOutput ?? '')] : []),
     `**Fine-tuned** (${scores('tuned')})`,
     fencedBlock(example.tunedOutput),
   ].join('\n\n');
+}
+
+function summaryMarkdown(rows: ReportContent['rows']): string {
+  const cells = summaryCells(rows);
+  return markdownTable(cells, cells[0]!.map((_, column) => column > 0));
 }
 
 /** The whole report as Markdown text. */
@@ -30,7 +36,7 @@ export function renderReportMarkdown(content: ReportContent): string {
     `# ${markdownInline(content.title)}`,
     content.facts.map(([label, value]) => `- ${markdownInline(label)}: ${markdownInline(value)}`).join('\n'),
     '## Summary',
-    markdownTable(summaryCells(content.rows), [false, true, true, true]),
+    summaryMarkdown(content.rows),
   ];
   if (content.hasLossCurve) parts.push('## Training loss', `![Training loss by step](${LOSS_CHART_FILE})`);
   parts.push(`## Where the models differ most (by ${METRIC_NAMES[content.differingBy]})`);

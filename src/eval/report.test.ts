@@ -114,3 +114,27 @@ describe('writeReport', () => {
     assert.doesNotMatch(await readFile(join(folder, 'report.html'), 'utf8'), /<svg/);
   });
 });
+
+describe('a report with a prompted baseline', () => {
+  const prompted = compareOutputs([
+    { prompt: 'Capital of France?', reference: 'Paris', baseOutput: 'London', tunedOutput: 'Paris', promptedOutput: 'Paris, France' },
+    { prompt: 'Same?', reference: 'yes', baseOutput: 'yes', tunedOutput: 'yes', promptedOutput: 'no' },
+  ]);
+  const withPrompted: ReportInput = { ...input, promptedName: 'big-model at http://x/v1 (zero-shot)', comparison: { ...input.comparison, examples: prompted } };
+
+  it('puts the prompted column between base and fine-tuned, with n/a for loss, in both files', () => {
+    const html = file('report.html', renderReport(withPrompted));
+    assert.match(html, /<th>Base<\/th><th>Prompted<\/th><th>Fine-tuned<\/th>/);
+    assert.match(html, /<tr><td>Exact match<\/td><td>0\.500<\/td><td>0\.000<\/td><td>1\.000<\/td><td class="better">\+0\.500<\/td><\/tr>/);
+    assert.match(html, /<tr><td>Perplexity<\/td><td>7\.39<\/td><td>n\/a<\/td><td>2\.72<\/td>/);
+    assert.match(html, /<div class="label">Prompted <span class="scores">ROUGE-L 0\.667/);
+    assert.match(html, /<dt>Prompted baseline<\/dt><dd>big-model at http:\/\/x\/v1 \(zero-shot\)<\/dd>/);
+    const md = file('report.md', renderReport(withPrompted));
+    assert.match(md, /\| Exact match \| 0\.500 \| 0\.000 \| 1\.000 \| \+0\.500 \|/);
+    assert.match(md, /\*\*Prompted\*\* \(ROUGE-L 0\.667, F1 0\.667, exact match 0\)\n\n```text\nParis, France\n```/);
+  });
+
+  it('has no prompted column without one', () => {
+    assert.doesNotMatch(file('report.html'), /Prompted/);
+  });
+});

@@ -29,7 +29,7 @@ describe('tuna prepare', () => {
     const test = await readJsonl(join(a, 'test.jsonl'));
     assert.equal(test.length, 3);
     assert.ok(test.every((t) => !train.some((r) => r.text === t.text)), 'no test example is also in train');
-    for (const record of train) assert.deepEqual(Object.keys(record), ['line', 'text', 'prompt', 'reference', 'input_ids', 'labels']);
+    for (const record of train) assert.deepEqual(Object.keys(record), ['line', 'text', 'prompt', 'reference', 'prompt_messages', 'input_ids', 'labels']);
   });
 
   it('packs with --pack and prints the report with --json', async () => {

@@ -27,6 +27,18 @@ function chatMessages(example: Example): ChatMessage[] {
   throw unsupportedExample('chat', example.kind);
 }
 
+/**
+ * The conversation a chat model is given to produce the reference, with no template applied:
+ * everything before the last assistant message (undefined for examples that are not conversations
+ * or pairs). `eval --prompt-baseline` sends it to a prompted model.
+ */
+export function promptMessages(example: Example): { role: string; content: string }[] | undefined {
+  if (example.kind !== 'chat' && example.kind !== 'pair') return undefined;
+  const messages = chatMessages(example);
+  const last = messages.findLastIndex((m) => m.role === 'assistant');
+  return forTemplate(last === -1 ? messages : messages.slice(0, last));
+}
+
 function forTemplate(messages: readonly ChatMessage[]): ChatTemplateMessage[] {
   return messages.map(({ role, content }) => ({ role, content }));
 }
