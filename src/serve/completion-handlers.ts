@@ -22,7 +22,11 @@ export interface HandlerContext {
   /** Aborts when the client goes away. */
   signal: AbortSignal;
   record: RequestRecord;
+  /** Wraps a /v1/completions text prompt (`tuna serve --template`): the text and whether BOS is added. */
+  wrapPrompt?: PromptWrapper | undefined;
 }
+
+export type PromptWrapper = (prompt: string) => { text: string; addSpecialTokens: boolean };
 
 export async function handleChatCompletions(body: Body, ctx: HandlerContext): Promise<void> {
   const params = parseSamplingParams(body);
@@ -41,7 +45,13 @@ export async function handleCompletions(body: Body, ctx: HandlerContext): Promis
   const params = parseSamplingParams(body);
   checkModel(ctx.engine, params.model);
   const prompt = parsePrompt(body, ctx.engine.vocabSize);
-  const tokens = typeof prompt === 'string' ? inputError(() => ctx.engine.tokenize(prompt, { addSpecialTokens: true }), 'prompt') : prompt;
+  // Token ids are sent as they are; text is wrapped in the served template when there is one.
+  const tokens = typeof prompt === 'string'
+    ? inputError(() => {
+      const wrapped = ctx.wrapPrompt?.(prompt) ?? { text: prompt, addSpecialTokens: true };
+      return ctx.engine.tokenize(wrapped.text, { addSpecialTokens: wrapped.addSpecialTokens });
+    }, 'prompt')
+    : prompt;
   await respond(ctx, params, tokens, 'prompt', textCompletionShape(params.model, params.includeUsage));
 }
 

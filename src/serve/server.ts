@@ -4,7 +4,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, asApiError } from './api-error.js';
-import { handleChatCompletions, handleCompletions, type HandlerContext, type RequestRecord } from './completion-handlers.js';
+import { handleChatCompletions, handleCompletions, type HandlerContext, type PromptWrapper, type RequestRecord } from './completion-handlers.js';
 import type { Engine } from './engine.js';
 import { readJson, sendError, sendJson } from './http-io.js';
 import { modelList, modelObject } from './openai-objects.js';
@@ -15,6 +15,8 @@ export interface ServerOptions {
   apiKey?: string;
   /** Receives one line per finished request (default: stderr). */
   log?: (line: string) => void;
+  /** Wraps every /v1/completions text prompt (`--template`). */
+  wrapPrompt?: PromptWrapper;
 }
 
 type Handler = (req: IncomingMessage, ctx: HandlerContext, rest: string) => Promise<void>;
@@ -106,7 +108,7 @@ export function createApiServer(engine: Engine, options: ServerOptions = {}): Se
         sendError(res, new ApiError(405, message, 'invalid_request_error', null, 'method_not_allowed'), { Allow: allow });
         return;
       }
-      await handler(req, { engine, res, signal: controller.signal, record }, route.rest);
+      await handler(req, { engine, res, signal: controller.signal, record, wrapPrompt: options.wrapPrompt }, route.rest);
     } catch (error) {
       if (controller.signal.aborted) return;
       const apiError = asApiError(error);

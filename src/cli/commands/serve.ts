@@ -2,6 +2,9 @@
 import { z } from 'zod';
 import { TunaInputError } from '../../errors.js';
 import { resolveModel } from '../../io/hub.js';
+import { questionPrompt, readTemplateOption } from '../../data/index.js';
+import { builtinTemplate } from '../../data/templates/index.js';
+import type { PromptWrapper } from '../../serve/completion-handlers.js';
 import { ModelEngine } from '../../serve/model-engine.js';
 import { startServer } from '../../serve/server.js';
 import { defineCommand } from '../command.js';
@@ -13,7 +16,26 @@ const schema = z.object({
   host: z.string().default('127.0.0.1').describe('Address to listen on (0.0.0.0 for every interface)'),
   port: z.number().int().min(0).max(65535).default(8080).describe('Port to listen on (0 picks a free one)'),
   apiKey: z.string().optional().describe('Require "Authorization: Bearer KEY" on every request (default: $TUNA_API_KEY, else none)'),
+  template: z.string().min(1).optional()
+    .describe('Wrap each /v1/completions text prompt (a plain question) in the template used for training: qa, alpaca, chat, plain or a template file'),
 });
+
+/** The wrapper `--template` names; checked before the server starts, so a bad template fails at once. */
+export async function promptWrapper(option: string | undefined, engine: ModelEngine): Promise<PromptWrapper | undefined> {
+  if (option === undefined) return undefined;
+  let wrap: PromptWrapper;
+  if (option === 'chat') {
+    if (!engine.hasChatTemplate) throw new TunaInputError(`--template chat: the model has no chat template (tokenizer_config.json "chat_template"); use qa, alpaca or a template file`);
+    // The chat template writes its own special tokens.
+    wrap = (prompt) => ({ text: engine.applyChatTemplate([{ role: 'user', content: prompt }]), addSpecialTokens: false });
+  } else {
+    const chosen = await readTemplateOption(option);
+    const template = chosen.file ?? builtinTemplate(chosen.builtin!);
+    wrap = (prompt) => ({ text: questionPrompt(template, prompt), addSpecialTokens: true });
+  }
+  wrap('check');
+  return wrap;
+}
 
 /** NAME=DIR pairs, with names unique. */
 export function parseAdapters(specs: string[]): Record<string, string> {
@@ -42,7 +64,8 @@ export const serveCommand = defineCommand({
     const engine = await ModelEngine.load({ dir, id: options.model, adapters });
     let server;
     try {
-      server = await startServer(engine, { host: options.host, port: options.port, apiKey: options.apiKey ?? process.env.TUNA_API_KEY });
+      const wrapPrompt = await promptWrapper(options.template, engine);
+      server = await startServer(engine, { host: options.host, port: options.port, apiKey: options.apiKey ?? process.env.TUNA_API_KEY, wrapPrompt });
     } catch (error) {
       await engine.close();
       const code = (error as NodeJS.ErrnoException).code;
