@@ -19,6 +19,8 @@ export interface EndpointOptions {
   maxRetries?: number;
   /** Per-request timeout in milliseconds (default 120 s). */
   timeoutMs?: number;
+  /** How the command names the model and key options in its errors (default --model, --api-key-env). */
+  flags?: { model: string; apiKeyEnv: string };
   /** Told about every attempt that failed in a way the SDK retries (the HTTP status, or 'connection'). */
   onFailedAttempt?: (reason: string) => void;
 }
@@ -64,10 +66,12 @@ export class ChatEndpoint {
   readonly model: string;
   private readonly client: OpenAI;
   private jsonMode = true;
+  private readonly flags: { model: string; apiKeyEnv: string };
 
   constructor(private readonly options: EndpointOptions) {
     this.baseUrl = endpointBaseUrl(options.url);
     this.model = options.model;
+    this.flags = options.flags ?? { model: '--model', apiKeyEnv: '--api-key-env' };
     this.client = new OpenAI({
       baseURL: this.baseUrl,
       // Local servers take any key; the SDK insists on a string.
@@ -92,7 +96,7 @@ export class ChatEndpoint {
       throw this.explain(error);
     }
     if (ids.length > 0 && !ids.includes(this.model)) {
-      throw new TunaInputError(`model "${this.model}" is not served by ${this.baseUrl}; it serves: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', ...' : ''}. Pass one of them with --model`);
+      throw new TunaInputError(`model "${this.model}" is not served by ${this.baseUrl}; it serves: ${ids.slice(0, 10).join(', ')}${ids.length > 10 ? ', ...' : ''}. Pass one of them with ${this.flags.model}`);
     }
   }
 
@@ -133,10 +137,10 @@ export class ChatEndpoint {
     if (error instanceof OpenAI.APIUserAbortError) return error;
     const where = `${this.baseUrl}`;
     if (error instanceof OpenAI.AuthenticationError || error instanceof OpenAI.PermissionDeniedError) {
-      return new TunaInputError(`${where} refused the API key (HTTP ${error.status}): set the right key in the variable named by --api-key-env`);
+      return new TunaInputError(`${where} refused the API key (HTTP ${error.status}): set the right key in the variable named by ${this.flags.apiKeyEnv}`);
     }
     if (error instanceof OpenAI.NotFoundError) {
-      return new TunaInputError(`${where} answered 404 for model "${this.model}": ${error.message}. Check --model and the endpoint URL (it usually ends in /v1)`);
+      return new TunaInputError(`${where} answered 404 for model "${this.model}": ${error.message}. Check ${this.flags.model} and the endpoint URL (it usually ends in /v1)`);
     }
     if (error instanceof OpenAI.APIConnectionTimeoutError) return new EndpointError(`${where} did not answer within ${(this.options.timeoutMs ?? 120_000) / 1000} s`, null);
     if (error instanceof OpenAI.APIConnectionError) {

@@ -94,8 +94,8 @@ describe('tuna eval', () => {
     try {
       const base = ['eval', '--model', model, '--base', model, '--data', test, '--max-new-tokens', '2'];
       const cases: [string[], RegExp][] = [
-        [['--prompt-baseline', server.url, '--baseline-model', 'teacher'], /refused the API key \(HTTP 401\)/],
-        [['--prompt-baseline', server.url, '--baseline-model', 'nobody', '--baseline-api-key-env', 'TUNA_RIGHT_KEY'], /model "nobody" is not served .* it serves: teacher/],
+        [['--prompt-baseline', server.url, '--baseline-model', 'teacher'], /refused the API key \(HTTP 401\): set the right key in the variable named by --baseline-api-key-env/],
+        [['--prompt-baseline', server.url, '--baseline-model', 'nobody', '--baseline-api-key-env', 'TUNA_RIGHT_KEY'], /model "nobody" is not served .* it serves: teacher\. Pass one of them with --baseline-model/],
         [['--prompt-baseline', `http://127.0.0.1:${closed}`, '--baseline-model', 'teacher'], /cannot reach http:\/\/127\.0\.0\.1:\d+\/v1: ECONNREFUSED/],
         [['--prompt-baseline', server.url], /--prompt-baseline needs --baseline-model/],
         [['--few-shot', '2'], /give --prompt-baseline URL too/],

@@ -50,7 +50,8 @@ export const evalCommand = defineCommand({
       const examples = await readEvalExamples(options.data, options.limit);
       // The endpoint is checked before any local work, so a wrong URL, key or model fails at once.
       const endpoint = options.promptBaseline
-        ? new ChatEndpoint({ url: options.promptBaseline, model: options.baselineModel!, apiKey: process.env[options.baselineApiKeyEnv] || undefined })
+        ? new ChatEndpoint({ url: options.promptBaseline, model: options.baselineModel!, apiKey: process.env[options.baselineApiKeyEnv] || undefined,
+          flags: { model: '--baseline-model', apiKeyEnv: '--baseline-api-key-env' } })
         : undefined;
       await endpoint?.check();
       const shots = endpoint && options.fewShot > 0 ? await fewShotExamples(options.data, options.fewShot) : [];

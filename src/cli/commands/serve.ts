@@ -73,12 +73,13 @@ export const serveCommand = defineCommand({
       if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') throw new TunaInputError(`--host ${options.host}: not an address of this machine`);
       throw error;
     }
-    ctx.log(`listening on ${server.url}/v1 (models: ${engine.listModels().map((m) => m.id).join(', ')}); Ctrl-C stops`);
+    // Listening for SIGTERM before saying so: a supervisor may stop the server as soon as it reads the line.
     const stop = new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
       process.once('SIGTERM', () => resolve());
     });
+    ctx.log(`listening on ${server.url}/v1 (models: ${engine.listModels().map((m) => m.id).join(', ')}); Ctrl-C stops`);
     await stop;
     await server.close();
     await engine.close();
