@@ -1,5 +1,5 @@
-// Runs a PyTorch peer script from ../shared/peers (through its torch-peer wrapper, which selects
-// OpenBLAS) and returns the JSON objects it printed, one per line. Benchmarks report the peer in
+// Runs a peer script from ../shared/peers (plain PyTorch through torch-peer, which selects OpenBLAS,
+// or transformers + PEFT through hf-peer) and returns the JSON objects it printed, one per line. Benchmarks report the peer in
 // the same run; when the peers are absent they say so instead of inventing a figure.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -29,19 +29,56 @@ export function runChild<T>(script: string, args: string[], what: string, nodeFl
   return JSON.parse(line) as T;
 }
 
-/** Runs `torch-peer <script> args...`; `script` is a peer file name or an absolute path. */
-export function runPeer<T = Record<string, unknown>>(script: string, args: string[], timeoutMs = 30 * 60_000): PeerResult<T> {
-  const wrapper = resolve(peerDir(), 'torch-peer');
-  if (!existsSync(wrapper)) return { ok: false, rows: [], note: `no PyTorch peer at ${wrapper}` };
+/**
+ * The two peers: `torch` is plain PyTorch (Debian's 1.13 with OpenBLAS, through `torch-peer`),
+ * `hf` the stack a user would install (transformers + PEFT on PyTorch 2.13, through `hf-peer`,
+ * which makes its virtual environment from the machine's local wheels on first use).
+ */
+export type PeerKind = 'torch' | 'hf';
+
+const WRAPPERS: Record<PeerKind, string> = { torch: 'torch-peer', hf: 'hf-peer' };
+
+/** Runs `torch-peer <script> args...` (or `hf-peer`); `script` is a peer file name or an absolute path. */
+export function runPeer<T = Record<string, unknown>>(script: string, args: string[], timeoutMs = 30 * 60_000, kind: PeerKind = 'torch'): PeerResult<T> {
+  const wrapper = resolve(peerDir(), WRAPPERS[kind]);
+  if (!existsSync(wrapper)) return { ok: false, rows: [], note: `no peer at ${wrapper}` };
   const run = spawnSync(wrapper, [script, ...args], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
   if (run.status !== 0) {
-    return { ok: false, rows: [], note: `torch-peer ${script} failed (${run.status}): ${(run.stderr || run.stdout).trim().slice(-400)}` };
+    return { ok: false, rows: [], note: `${WRAPPERS[kind]} ${script} failed (${run.status}): ${(run.stderr || run.stdout).trim().slice(-400)}` };
   }
   const rows = run.stdout
     .split('\n')
     .filter((line) => line.trim().startsWith('{'))
     .map((line) => JSON.parse(line) as T);
   return { ok: true, rows };
+}
+
+/** One peer configuration a bench compares against: its label in the JSON, the script and its flags. */
+export interface PeerSpec {
+  label: string;
+  kind: PeerKind;
+  script: string;
+  args: string[];
+}
+
+/**
+ * The peers for a training bench on the SmolLM2 or TinyLlama shape, fp32 and bf16: plain PyTorch
+ * (fp32, bf16 autocast) and transformers + PEFT (fp32, bf16 autocast as TrainingArguments(bf16=True)).
+ * The plain PyTorch peer only knows the SmolLM2 shape (with --layers).
+ */
+export function trainingPeers(mode: 'lora' | 'full', shape: 'smollm2' | 'tinyllama', run: { batch: number; seq: number; steps: string; warmup: string; layers?: string }): PeerSpec[] {
+  const common = ['--mode', mode, '--batch', String(run.batch), '--seq', String(run.seq), '--steps', run.steps, '--warmup', run.warmup, ...(run.layers ? ['--layers', run.layers] : [])];
+  const hf = [...common, '--shape', shape];
+  return [
+    ...(shape === 'smollm2'
+      ? [
+        { label: 'torch_fp32', kind: 'torch' as const, script: 'torch_lora_bench.py', args: common },
+        { label: 'torch_bf16', kind: 'torch' as const, script: 'torch_lora_bench.py', args: [...common, '--bf16-autocast'] },
+      ]
+      : []),
+    { label: 'hf_fp32', kind: 'hf', script: 'hf_peft_bench.py', args: hf },
+    { label: 'hf_bf16', kind: 'hf', script: 'hf_peft_bench.py', args: [...hf, '--bf16'] },
+  ];
 }
 
 /** Parses `--name value` flags with defaults. */

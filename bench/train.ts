@@ -1,9 +1,11 @@
-// Training throughput and peak memory on a SmolLM2-135M-shaped model at batch 4 x 256: LoRA
-// (r=16, alpha=32, q_proj+v_proj) and full fine-tuning, next to the PyTorch peer in the same run.
-// Each mode runs in its own process so peak RSS is that mode's own. The shared host drifts, so
-// Tuna and the peer alternate for a few rounds: each side's best tokens/s and its highest peak
-// RSS over the rounds are compared (every round's figures are printed too).
-//   npm run bench:train -- [--mode both|lora|full] [--steps 3] [--warmup 1] [--layers 30] [--rounds 2]
+// Training throughput and peak memory on a SmolLM2-135M-shaped model (or TinyLlama-1.1B with
+// --shape tinyllama) at batch 4 x 256: LoRA (r=16, alpha=32, q_proj+v_proj) and full fine-tuning,
+// next to the peers in the same run: plain PyTorch and transformers + PEFT, each in fp32 and with
+// bf16 autocast. Each mode runs in its own process so peak RSS is that mode's own. The shared host
+// drifts, so Tuna and the peers alternate for a few rounds: each side's best tokens/s and its
+// highest peak RSS over the rounds are compared (every round's figures are printed too).
+//   npm run bench:train -- [--mode both|lora|full] [--shape smollm2|tinyllama] [--steps 3] [--warmup 1]
+//                          [--layers N] [--rounds 2] [--peers torch_fp32,torch_bf16,hf_fp32,hf_bf16]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,15 +16,17 @@ import type { TrainExample } from '../src/train/batching.js';
 import { fullTarget, loraTarget } from '../src/train/targets.js';
 import { train } from '../src/train/trainer.js';
 import { peakRssMb, randomModel } from './model-shapes.js';
-import { flags, round, runChild, runPeer } from './peer.js';
+import { flags, round, runChild, runPeer, trainingPeers } from './peer.js';
 
-const opts = flags({ mode: 'both', batch: '4', seq: '256', steps: '3', warmup: '1', layers: '30', rounds: '2', child: '' });
+const opts = flags({ mode: 'both', shape: 'smollm2', batch: '4', seq: '256', steps: '3', warmup: '1', layers: '', rounds: '2', peers: 'all', child: '' });
+if (opts.shape !== 'smollm2' && opts.shape !== 'tinyllama') throw new Error(`--shape ${opts.shape}: expected smollm2 or tinyllama`);
+const shape = opts.shape;
 const B = Number(opts.batch);
 const T = Number(opts.seq);
 
 /** Runs one mode in this process and prints its figures as JSON. */
 async function runMode(mode: 'lora' | 'full' | 'qlora') {
-  const model = randomModel('smollm2_135m', { num_hidden_layers: Number(opts.layers) });
+  const model = randomModel(shape === 'smollm2' ? 'smollm2_135m' : 'tinyllama_1_1b', opts.layers ? { num_hidden_layers: Number(opts.layers) } : {});
   if (mode === 'qlora') model.quantizeLinearWeights();
   // Each method with `tuna train`'s defaults: full fine-tuning recomputes attention probabilities
   // and activations in the backward pass.
@@ -31,7 +35,7 @@ async function runMode(mode: 'lora' | 'full' | 'qlora') {
   const examples: TrainExample[] = [];
   let s = 7;
   for (let i = 0; i < B; i++) {
-    const ids = Array.from({ length: T }, () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) % 49152);
+    const ids = Array.from({ length: T }, () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) % model.config.vocabSize);
     examples.push({ inputIds: ids, labels: ids });
   }
   const target = mode === 'full'
@@ -70,35 +74,42 @@ if (opts.child) {
 }
 
 const self = fileURLToPath(import.meta.url);
-const modes = opts.mode === 'both' ? ['lora', 'full'] : [opts.mode];
+const modes = (opts.mode === 'both' ? ['lora', 'full'] : [opts.mode]) as ('lora' | 'full')[];
 const rows = [];
 type Figures = { tokens_per_s: number; peak_rss_mb: number; step_s: number };
+const best = (runs: Figures[]) => runs.reduce((a, b) => (b.tokens_per_s > a.tokens_per_s ? b : a));
+const peak = (runs: Figures[]) => Math.max(...runs.map((x) => x.peak_rss_mb));
 for (const mode of modes) {
+  const peers = trainingPeers(mode, shape, { batch: B, seq: T, steps: opts.steps, warmup: opts.warmup, layers: opts.layers || undefined })
+    .filter((p) => opts.peers === 'all' || opts.peers.split(',').includes(p.label));
   const tunaRuns: (Figures & Record<string, unknown>)[] = [];
-  const torchRuns: Figures[] = [];
-  let peerNote: string | undefined;
+  const peerRuns = new Map<string, Figures[]>(peers.map((p) => [p.label, []]));
+  const peerNotes = new Map<string, string>();
   for (let r = 0; r < Number(opts.rounds); r++) {
     tunaRuns.push(runChild(self, [...process.argv.slice(2), '--child', mode], `bench ${mode}`));
-    const peerArgs = ['--mode', mode, '--batch', String(B), '--seq', String(T), '--steps', opts.steps, '--warmup', opts.warmup, '--layers', opts.layers];
-    const peer = runPeer<Figures>('torch_lora_bench.py', peerArgs);
-    if (peer.rows[0]) torchRuns.push(peer.rows[0]);
-    else peerNote = peer.note;
+    for (const p of peers) {
+      const result = runPeer<Figures>(p.script, p.args, 30 * 60_000, p.kind);
+      if (result.rows[0]) peerRuns.get(p.label)!.push(result.rows[0]);
+      else peerNotes.set(p.label, result.note ?? 'no figures');
+    }
   }
-  const best = (runs: Figures[]) => runs.reduce((a, b) => (b.tokens_per_s > a.tokens_per_s ? b : a));
-  const peak = (runs: Figures[]) => Math.max(...runs.map((x) => x.peak_rss_mb));
   const tuna = { ...best(tunaRuns), peak_rss_mb: peak(tunaRuns) };
-  const torch = torchRuns.length > 0 ? { tokens_per_s: best(torchRuns).tokens_per_s, peak_rss_mb: peak(torchRuns) } : null;
-  const row = {
-    ...tuna,
-    torch_tokens_per_s: torch?.tokens_per_s ?? null,
-    torch_peak_rss_mb: torch?.peak_rss_mb ?? null,
-    speed_ratio: torch ? round(tuna.tokens_per_s / torch.tokens_per_s, 3) : null,
-    memory_ratio: torch ? round(tuna.peak_rss_mb / torch.peak_rss_mb, 3) : null,
-    rounds: { tokens_per_s: tunaRuns.map((x) => x.tokens_per_s), torch_tokens_per_s: torchRuns.map((x) => x.tokens_per_s) },
-    peer_note: torch ? undefined : peerNote,
-  };
-  console.log(`${mode}: ${tuna.tokens_per_s} tokens/s, peak ${tuna.peak_rss_mb} MB` +
-    (torch ? `; torch ${torch.tokens_per_s} tokens/s, peak ${torch.peak_rss_mb} MB -> ${row.speed_ratio}x speed, ${row.memory_ratio}x memory` : `; ${peerNote}`));
-  rows.push(row);
+  const compared: Record<string, unknown> = {};
+  const summary: string[] = [];
+  for (const p of peers) {
+    const runs = peerRuns.get(p.label)!;
+    if (runs.length === 0) {
+      compared[p.label] = { note: peerNotes.get(p.label) };
+      summary.push(`${p.label}: ${peerNotes.get(p.label)}`);
+      continue;
+    }
+    const figures = { tokens_per_s: best(runs).tokens_per_s, peak_rss_mb: peak(runs) };
+    const speed = round(tuna.tokens_per_s / figures.tokens_per_s, 3);
+    const memory = round(tuna.peak_rss_mb / figures.peak_rss_mb, 3);
+    compared[p.label] = { ...figures, speed_ratio: speed, memory_ratio: memory, rounds: runs.map((x) => x.tokens_per_s) };
+    summary.push(`${p.label} ${figures.tokens_per_s} tokens/s, ${figures.peak_rss_mb} MB -> ${speed}x speed, ${memory}x memory`);
+  }
+  console.log(`${mode}: ${tuna.tokens_per_s} tokens/s, peak ${tuna.peak_rss_mb} MB; ${summary.join('; ')}`);
+  rows.push({ ...tuna, rounds: tunaRuns.map((x) => x.tokens_per_s), peers: compared });
 }
-console.log(JSON.stringify({ bench: 'train', batch: B, seq: T, layers: Number(opts.layers), results: rows }));
+console.log(JSON.stringify({ bench: 'train', shape, batch: B, seq: T, layers: opts.layers ? Number(opts.layers) : 'all', results: rows }));
