@@ -2,7 +2,7 @@ import type { DatasetFormat } from './dataset-format.js';
 import { exampleKey } from './example.js';
 import type { LocatedExample } from './example.js';
 import { exampleParts } from './example-text.js';
-import type { DatasetReport, FieldReport } from './inspect.js';
+import type { DatasetReport, FieldReport } from './dataset-report.js';
 import { hashKey53 } from './key-hash.js';
 import { LengthTally } from './length-tally.js';
 import { characterCount } from './length-stats.js';

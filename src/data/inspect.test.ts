@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { inspectDataset } from './inspect.js';
-import { characterCount, lengthStats, textHistogram } from './length-stats.js';
+import { characterCount, lengthStats } from './length-stats.js';
+import { textHistogram } from './length-tally.js';
 import { readDataset } from './read-dataset.js';
 import type { Dataset } from './read-dataset.js';
 

@@ -1,5 +1,3 @@
-import { LengthTally } from './length-tally.js';
-
 /** Summary of a list of lengths. Percentiles use the nearest-rank method; all zero when empty. */
 export interface LengthStats {
   count: number;
@@ -8,6 +6,13 @@ export interface LengthStats {
   p95: number;
   max: number;
   mean: number;
+}
+
+/** Length statistics of untrained text, trained text and both, per example. */
+export interface LengthReport {
+  prompt: LengthStats;
+  answer: LengthStats;
+  total: LengthStats;
 }
 
 /** Characters as people count them: Unicode code points, not UTF-16 units. */
@@ -43,14 +48,4 @@ export function lengthStats(values: readonly number[]): LengthStats {
     max: sorted[sorted.length - 1]!,
     mean: Math.round((sum / sorted.length) * 10) / 10,
   };
-}
-
-/**
- * A text histogram of whole-number values in equal-width bins, one line per bin:
- * `  10-19 | ######## 8`. Bars are scaled so the fullest bin is `width` characters.
- */
-export function textHistogram(values: readonly number[], options: { bins?: number; width?: number } = {}): string {
-  const tally = new LengthTally();
-  for (const value of values) tally.add(value);
-  return tally.histogram(options);
 }

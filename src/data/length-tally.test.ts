@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hashKey53 } from './key-hash.js';
 import { tallyOf } from './length-tally.js';
-import { lengthStats, textHistogram } from './length-stats.js';
+import { lengthStats } from './length-stats.js';
+import { textHistogram } from './length-tally.js';
 import { mulberry32 } from './prng.js';
 
 describe('LengthTally', () => {

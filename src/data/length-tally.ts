@@ -87,3 +87,11 @@ export function tallyOf(values: Iterable<number>): LengthTally {
   for (const value of values) tally.add(value);
   return tally;
 }
+
+/**
+ * A text histogram of whole-number values in equal-width bins, one line per bin:
+ * `  10-19 | ######## 8`. Bars are scaled so the fullest bin is `width` characters.
+ */
+export function textHistogram(values: readonly number[], options: { bins?: number; width?: number } = {}): string {
+  return tallyOf(values).histogram(options);
+}

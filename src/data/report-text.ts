@@ -1,5 +1,5 @@
-import type { DatasetReport, LengthReport } from './inspect.js';
-import type { LengthStats } from './length-stats.js';
+import type { DatasetReport } from './dataset-report.js';
+import type { LengthReport, LengthStats } from './length-stats.js';
 import type { TokenReport, TokenSample } from './token-inspector.js';
 import type { DatasetWarning } from './warnings.js';
 

@@ -1,6 +1,6 @@
 import { TunaInputError } from '../errors.js';
 import type { LocatedExample } from './example.js';
-import type { LengthReport } from './inspect.js';
+import type { LengthReport } from './length-stats.js';
 import { LengthTally } from './length-tally.js';
 import { IGNORE_LABEL } from './segments.js';
 import type { PromptTemplate, RenderedExample, Segment, TokenizedExample } from './segments.js';
