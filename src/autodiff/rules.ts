@@ -201,6 +201,8 @@ export const gradRules = {
     const padded = blocks * blocksize === n * k ? flat : g.pad(flat, [0, blocks * blocksize - n * k]);
     return [dx, null, g.reduceSum(g.reshape(padded, [blocks, blocksize]), [1])];
   },
+  // The codes are frozen (no gradient); the input's gradient is the same kind of product with b the other way round.
+  Int8MatMul: ({ g, x, gy, attrs }) => [g.int8MatMul(gy, x[1]!, !attrs.transposeB), null],
 } satisfies { [O in Op]: GradRule<O> };
 
 export type GradRuleTable = { [O in Op]: GradRule<O> };
