@@ -141,9 +141,12 @@ const specs: Record<Op, OpSpec> = {
   // Rows are rounded to int8: the analytic gradient (itself an int8 product) is compared with the
   // exact float product's, within 1% of the largest gradient (one rounding step is 1/254 of a row's largest value).
   Int8MatMul: {
-    shapes: [[[3, 8]], [[2, 3, 8]]],
-    build: (g, [a]) => g.int8MatMul(a!, int8Codes(g, a!.rank === 2), a!.rank !== 2),
-    reference: (g, [a]) => g.matMul(a!, g.constant(Float32Array.from(INT8_CODES), [8, 5], 'float32')),
+    shapes: [[[3, 8]], [[2, 3, 8]], [[3, 8], [5]]],
+    build: (g, [a, scales]) => g.int8MatMul(a!, int8Codes(g, a!.rank === 2), a!.rank !== 2, scales),
+    reference: (g, [a, scales]) => {
+      const y = g.matMul(a!, g.constant(Float32Array.from(INT8_CODES), [8, 5], 'float32'));
+      return scales ? g.mul(y, scales) : y;
+    },
     dtype: 'float32',
     relativeTo: 'largest',
     tolerance: 1e-2,

@@ -80,11 +80,14 @@ export class CausalLM {
   private readonly halfKeys = new Set<string>();
   private weights: Map<string, Float32Array> | null;
 
-  private constructor(readonly dir: string, readonly config: HfModelConfig, weights: Map<string, Float32Array>, quantized?: Map<string, Nf4Tensor>) {
+  private constructor(
+    readonly dir: string, readonly config: HfModelConfig, weights: Map<string, Float32Array>, quantized?: Map<string, Nf4Tensor>, int8?: Map<string, Int8Tensor>,
+  ) {
     this.arch = architectureFor(config);
     this.shapes = this.arch.parameters(config);
     this.weights = weights;
     for (const [k, v] of quantized ?? []) this.quantized.set(k, v);
+    for (const [k, v] of int8 ?? []) this.int8.set(k, v);
   }
 
   /**
@@ -181,8 +184,10 @@ export class CausalLM {
     return (this.arch.conv1dModules ?? []).some((m) => key.endsWith(`.${m}.weight`)) ? 'conv1d' : 'linear';
   }
 
-  static fromWeights(dir: string, config: HfModelConfig, weights: Map<string, Float32Array>, quantized?: Map<string, Nf4Tensor>): CausalLM {
-    return new CausalLM(dir, config, weights, quantized);
+  static fromWeights(
+    dir: string, config: HfModelConfig, weights: Map<string, Float32Array>, quantized?: Map<string, Nf4Tensor>, int8?: Map<string, Int8Tensor>,
+  ): CausalLM {
+    return new CausalLM(dir, config, weights, quantized, int8);
   }
 
   get headDim(): number { return this.config.headDim; }
@@ -197,9 +202,9 @@ export class CausalLM {
     return this.weights;
   }
 
-  /** Whether a tensor is frozen in a compact form (rows read from its file per batch, or float16): it cannot be trained. */
+  /** Whether a tensor is frozen in a compact form (rows read from its file per batch, float16 or int8): it cannot be trained. */
   isFrozenCompact(key: string): boolean {
-    return this.embeddingRows?.info.name === key || this.halfKeys.has(key);
+    return this.embeddingRows?.info.name === key || this.halfKeys.has(key) || this.int8.has(key);
   }
 
   /** Every weight in float32, dequantizing 4-bit and int8 layers (for merging and saving). */

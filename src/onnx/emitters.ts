@@ -3,14 +3,12 @@
 import type { Op } from '../graph/ops.js';
 import { ONNX_DTYPE } from './dtypes.js';
 import { emitInt8MatMul } from './int8-matmul.js';
-import { intAttr, intsAttr, STRING, type EmitContext, type OnnxAttribute, type OnnxNode } from './node-types.js';
+import { intAttr, intsAttr, MS_DOMAIN, STRING, type EmitContext, type OnnxAttribute, type OnnxNode } from './node-types.js';
 
-export { intAttr, intsAttr, type EmitContext, type OnnxAttribute, type OnnxNode } from './node-types.js';
+export { intAttr, intsAttr, MS_DOMAIN, type EmitContext, type OnnxAttribute, type OnnxNode } from './node-types.js';
 
 export type Emitter<O extends Op = Op> = (ctx: EmitContext<O>) => OnnxNode[];
 
-/** onnxruntime's own operators (contrib ops). */
-export const MS_DOMAIN = 'com.microsoft';
 const NF4_QUANT_TYPE = 1;
 
 const stringAttr = (name: string, s: string): OnnxAttribute => ({ name, type: STRING, s: new TextEncoder().encode(s) });

@@ -1,15 +1,15 @@
 // Int8MatMul in ONNX: per-row dynamic quantization of a (QuantizeLinear with one scale per row),
-// onnxruntime's MatMulInteger on uint8 x int8 (its VNNI kernel; int8 x int8 and uint8 x uint8 run
-// at 0.05x and 0.5x of it here), and the row scales applied to the int32 result.
-import { intAttr, intsAttr, type EmitContext, type OnnxAttribute, type OnnxNode } from './node-types.js';
+// onnxruntime's MatMulIntegerToFloat on uint8 x int8 (its VNNI kernel, with the int32 -> float32
+// conversion and the column scales in the same pass; int8 x int8 and uint8 x uint8 run at 0.05x and
+// 0.5x of uint8 x int8 here), then the row scales.
+import { intAttr, intsAttr, MS_DOMAIN, type EmitContext, type OnnxAttribute, type OnnxNode } from './node-types.js';
 
-const FLOAT = 1;
 const INT64 = 7;
 /** uint8 codes of a symmetric int8 quantization: round(x / scale) + 128, in 1..255. */
 const ZERO_POINT = 128;
 
 export function emitInt8MatMul(ctx: EmitContext<'Int8MatMul'>): OnnxNode[] {
-  const [a, b] = ctx.inputs as [string, string];
+  const [a, b, columnScales] = ctx.inputs as [string, string, string | undefined];
   const { shape } = ctx.node.inputs[0]!;
   const k = shape.at(-1)!;
   const m = shape.slice(0, -1).reduce((x, y) => x * y, 1);
@@ -35,9 +35,12 @@ export function emitInt8MatMul(ctx: EmitContext<'Int8MatMul'>): OnnxNode[] {
     const dims = node('Add', [ctx.int64('b_shape', [bRows, bCols]), nothing], 'b_dims');
     weight = node('Transpose', [node('Reshape', [b, dims], 'b_view')], 'b_t', [intsAttr('perm', [1, 0])]);
   }
-  const product = node('MatMulInteger', [codes, weight, ctx.initializer('zero_point', 'uint8', [ZERO_POINT], [])], 'int32');
+  const one = ctx.initializer('one', 'float32', [1], []);
+  const zeroPoint = ctx.initializer('zero_point', 'uint8', [ZERO_POINT], []);
+  const product = node('MatMulIntegerToFloat', [codes, weight, one, columnScales ?? one, zeroPoint], 'product');
+  nodes.at(-1)!.domain = MS_DOMAIN;
   const scaleColumn = node('Reshape', [scale, ctx.int64('scale_shape', [m, 1])], 'scale_col');
-  const scaled = node('Mul', [node('Cast', [product], 'float', [intAttr('to', FLOAT)]), scaleColumn], shape.length === 2 ? null : 'scaled');
+  const scaled = node('Mul', [product, scaleColumn], shape.length === 2 ? null : 'scaled');
   if (shape.length > 2) node('Reshape', [scaled, ctx.int64('out_shape', [...shape.slice(0, -1), n])], null);
   return nodes;
 }

@@ -34,6 +34,9 @@ export interface EmitContext<O extends Op = Op> {
   value(suffix: string): string;
 }
 
+/** onnxruntime's own operators (contrib ops). */
+export const MS_DOMAIN = 'com.microsoft';
+
 const INT = 2;
 const INTS = 7;
 export const STRING = 3;

@@ -9,8 +9,7 @@ export const int8ScaleKey = (key: string) => `${key}.scale`;
 /** x (..., in) times the weight: (x · codes) * scales, (..., out). */
 export function int8Linear(g: Graph, x: Tensor, key: string, inFeatures: number, outFeatures: number): Tensor {
   const codes = g.sharedInput(key, [inFeatures, outFeatures], 'int8');
-  const scales = g.sharedInput(int8ScaleKey(key), [outFeatures]);
-  return g.mul(g.int8MatMul(x, codes), scales);
+  return g.int8MatMul(x, codes, false, g.sharedInput(int8ScaleKey(key), [outFeatures]));
 }
 
 /** Host feeds matching int8Linear's inputs. */
