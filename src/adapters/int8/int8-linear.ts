@@ -4,18 +4,20 @@ import type { Graph } from '../../graph/graph.js';
 import type { Tensor } from '../../graph/tensor.js';
 import type { Int8Tensor } from './int8-tensor.js';
 
-export const int8ScaleKey = (key: string) => `${key}.scale`;
+/** Graph input names of a weight's codes and scales. */
+export const int8CodesKey = (key: string) => `${key}.codes`;
+export const int8ScaleKey = (key: string) => `${key}.scales`;
 
 /** x (..., in) times the weight: (x · codes) * scales, (..., out). */
 export function int8Linear(g: Graph, x: Tensor, key: string, inFeatures: number, outFeatures: number): Tensor {
-  const codes = g.sharedInput(key, [inFeatures, outFeatures], 'int8');
+  const codes = g.sharedInput(int8CodesKey(key), [inFeatures, outFeatures], 'int8');
   return g.int8MatMul(x, codes, false, g.sharedInput(int8ScaleKey(key), [outFeatures]));
 }
 
 /** Host feeds matching int8Linear's inputs. */
 export function int8Feeds(key: string, t: Int8Tensor): Record<string, { data: Int8Array | Float32Array; shape: number[]; dtype: 'int8' | 'float32' }> {
   return {
-    [key]: { data: t.codes, shape: [t.inFeatures, t.outFeatures], dtype: 'int8' },
+    [int8CodesKey(key)]: { data: t.codes, shape: [t.inFeatures, t.outFeatures], dtype: 'int8' },
     [int8ScaleKey(key)]: { data: t.scales, shape: [t.outFeatures], dtype: 'float32' },
   };
 }
