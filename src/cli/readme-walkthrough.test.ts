@@ -100,7 +100,7 @@ describe('the README walkthrough', () => {
   it('runs every command of every step, in order', async () => {
     const commands = walkthroughCommands(await readFile(join(REPO, 'README.md'), 'utf8'));
     const used = new Set(commands.map((c) => c.split(/\s+/)[1]));
-    for (const command of ['inspect', 'prepare', 'train', 'eval', 'generate', 'chat', 'merge', 'serve', 'quantize']) {
+    for (const command of ['inspect', 'prepare', 'train', 'eval', 'generate', 'chat', 'merge', 'export', 'serve', 'quantize']) {
       assert.ok(used.has(command), `the walkthrough has no tuna ${command} line`);
     }
     for (const line of commands) {
@@ -112,7 +112,7 @@ describe('the README walkthrough', () => {
       assert.equal(run.code, 0, `${line}\n(run as: ${localized(line, endpoint.url)})\n${run.stderr}`);
     }
     // What the later steps promise to have written.
-    for (const file of ['data/test.jsonl', 'run/adapter/adapter_config.json', 'report/report.html', 'merged/model.safetensors', 'm-4bit/config.json']) {
+    for (const file of ['data/test.jsonl', 'run/adapter/adapter_config.json', 'report/report.html', 'merged/model.safetensors', 'tuna-docs.gguf', 'tuna-docs-lora.gguf', 'm-4bit/config.json']) {
       await readFile(join(root, 'work', file));
     }
   });
