@@ -25,6 +25,10 @@ export function adapterStateDict(lora: LoraModel, baseWeights?: Map<string, Floa
     const data = baseWeights?.get(name);
     if (data) out[`base_model.model.${name}`] = { dtype: 'F32', shape: lora.base.shapes.get(name)!, data };
   }
+  // With ensure_weight_tying PEFT saves the tied head too, under the head's own module name.
+  const tied = lora.trainedTiedHead;
+  const embedding = tied && baseWeights?.get(tied.weight);
+  if (tied && embedding) out[`base_model.model.${tied.module}.weight`] = { dtype: 'F32', shape: lora.base.shapes.get(tied.weight)!, data: embedding };
   return out;
 }
 
@@ -72,7 +76,13 @@ export async function loadAdapter(base: CausalLM, dir: string): Promise<{ lora: 
     throw new TunaInputError(`${configPath}: ${missing ? 'not found; is this a PEFT adapter folder?' : `not valid JSON (${(error as Error).message})`}`);
   }
   const config = fromPeftConfigJson(json, configPath);
-  const lora = new LoraModel(base, config);
+  let lora: LoraModel;
+  try {
+    lora = new LoraModel(base, config);
+  } catch (error) {
+    if (error instanceof TunaInputError) throw new TunaInputError(`${configPath}: ${error.message}`);
+    throw error;
+  }
   const file = await openSafetensors(join(dir, ADAPTER_WEIGHTS));
   const where = join(dir, ADAPTER_WEIGHTS);
   // PEFT may save with or without the ".default" adapter name; Tuna accepts both.

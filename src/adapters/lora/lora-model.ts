@@ -49,10 +49,41 @@ export class LoraModel {
       this.adapters.set(module, { a, b: new Float32Array(outFeatures * r), inFeatures, outFeatures });
     }
     this.extraTrainable = this.trainableBaseParams();
+    this.config.ensureWeightTying = this.checkTiedHead(c.ensureWeightTying);
     const compact = this.extraTrainable.find((name) => base.isFrozenCompact(name));
     if (compact) {
       throw new TunaInputError(`"${compact}" is trained (modules_to_save) but the model was loaded frozen (float16, or rows read on demand); load it without \`frozen\``);
     }
+  }
+
+  /** The tied output head's module and weight when modules_to_save trains the embedding it shares, else null. */
+  get trainedTiedHead(): { module: string; weight: string } | null {
+    const head = this.base.arch.outputHead(this.base.config);
+    return head.tied && this.extraTrainable.includes(head.weight) ? head : null;
+  }
+
+  /**
+   * Tuna computes a tied model's logits from its one embedding matrix, trained or not, which is
+   * what PEFT does with ensure_weight_tying; without it PEFT keeps the original matrix as the head.
+   */
+  private checkTiedHead(given: boolean | null): boolean {
+    const head = this.base.arch.outputHead(this.base.config);
+    const embedding = head.weight.replace(/\.weight$/, '').split('.').pop()!;
+    const headName = head.module.split('.').pop()!;
+    if (head.tied && (this.config.modulesToSave ?? []).some((m) => m === headName || m === head.module)) {
+      throw new TunaInputError(
+        `modules_to_save "${headName}": this model's output head is tied to its input embedding (${head.weight}), which Tuna trains as one matrix; use "${embedding}"`,
+      );
+    }
+    const tiedTrained = this.trainedTiedHead !== null;
+    if (tiedTrained && given === false) {
+      throw new TunaInputError(
+        `modules_to_save trains ${head.weight}, which this model also uses as its output head (tied), but ensure_weight_tying is false: ` +
+          'PEFT then applies the trained copy to the input only and keeps the original head, a split Tuna does not compute. ' +
+          'If the adapter was trained with the head tied (as Tuna trains it), set "ensure_weight_tying": true in adapter_config.json; otherwise load it with PEFT',
+      );
+    }
+    return given ?? tiedTrained;
   }
 
   /** (in, out) features of a module, from its base weight shape. */
