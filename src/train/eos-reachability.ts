@@ -7,7 +7,7 @@ import type { DatasetWarning } from '../data/warnings.js';
 import { TunaInputError } from '../errors.js';
 import { readHfConfig } from '../io/hf-config.js';
 import { openModelWeights } from '../io/safetensors.js';
-import { architectureFor } from '../models/registry.js';
+import { architectureFor, headModuleToSave } from '../models/registry.js';
 import { TensorRows } from '../models/tensor-rows.js';
 import type { OutputHead } from '../models/types.js';
 import { loadTokenizer, type Tokenizer } from '../tokenizer/index.js';
@@ -33,11 +33,6 @@ export interface EndTokenNames {
   idToToken(id: number): string | undefined;
 }
 
-/** The name `--modules-to-save` takes to train a head: its weight key's last module name. */
-export function headSaveModule(head: OutputHead): string {
-  return head.weight.replace(/\.weight$/, '').split('.').pop()!;
-}
-
 /**
  * Compares the head rows of `ids` with every other row, reading only the head matrix from the
  * weights; null when the folder has no config.json, no weights or an unsupported model type.
@@ -59,7 +54,7 @@ export async function headRowTwins(modelDir: string, ids: readonly number[]): Pr
   try {
     const inVocab = ids.filter((id) => id < rows.vocab);
     const shared = [...rows.twins(inVocab)].filter(([, twins]) => twins.length > 0).map(([id, twins]) => ({ id, twins }));
-    return { head, saveModule: headSaveModule(head), shared };
+    return { head, saveModule: headModuleToSave(head), shared };
   } finally {
     rows.close();
   }

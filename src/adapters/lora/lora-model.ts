@@ -6,6 +6,7 @@ import type { Graph } from '../../graph/graph.js';
 import type { Tensor } from '../../graph/tensor.js';
 import type { LinearHook } from '../../models/context.js';
 import type { CausalLM } from '../../models/model.js';
+import { headModuleToSave } from '../../models/registry.js';
 import { mulberry32 } from '../../testing/random.js';
 import { loraConfig, loraScale, type LoraConfig, type LoraConfigInput } from './config.js';
 import { resolveTargets } from './targets.js';
@@ -49,7 +50,7 @@ export class LoraModel {
       this.adapters.set(module, { a, b: new Float32Array(outFeatures * r), inFeatures, outFeatures });
     }
     this.extraTrainable = this.trainableBaseParams();
-    this.config.ensureWeightTying = this.checkTiedHead(c.ensureWeightTying);
+    this.config.ensureWeightTying = this.resolveWeightTying(c.ensureWeightTying);
     const compact = this.extraTrainable.find((name) => base.isFrozenCompact(name));
     if (compact) {
       throw new TunaInputError(`"${compact}" is trained (modules_to_save) but the model was loaded frozen (float16, or rows read on demand); load it without \`frozen\``);
@@ -63,27 +64,18 @@ export class LoraModel {
   }
 
   /**
-   * Tuna computes a tied model's logits from its one embedding matrix, trained or not, which is
-   * what PEFT does with ensure_weight_tying; without it PEFT keeps the original matrix as the head.
+   * Tuna computes a tied model's logits from its one embedding matrix, trained or not: PEFT's
+   * ensure_weight_tying, set when modules_to_save trains that matrix (loadAdapter checks adapters without it).
    */
-  private checkTiedHead(given: boolean | null): boolean {
+  private resolveWeightTying(given: boolean | null): boolean {
     const head = this.base.arch.outputHead(this.base.config);
-    const embedding = head.weight.replace(/\.weight$/, '').split('.').pop()!;
     const headName = head.module.split('.').pop()!;
     if (head.tied && (this.config.modulesToSave ?? []).some((m) => m === headName || m === head.module)) {
       throw new TunaInputError(
-        `modules_to_save "${headName}": this model's output head is tied to its input embedding (${head.weight}), which Tuna trains as one matrix; use "${embedding}"`,
+        `modules_to_save "${headName}": this model's output head is tied to its input embedding (${head.weight}), which Tuna trains as one matrix; use "${headModuleToSave(head)}"`,
       );
     }
-    const tiedTrained = this.trainedTiedHead !== null;
-    if (tiedTrained && given === false) {
-      throw new TunaInputError(
-        `modules_to_save trains ${head.weight}, which this model also uses as its output head (tied), but ensure_weight_tying is false: ` +
-          'PEFT then applies the trained copy to the input only and keeps the original head, a split Tuna does not compute. ' +
-          'If the adapter was trained with the head tied (as Tuna trains it), set "ensure_weight_tying": true in adapter_config.json; otherwise load it with PEFT',
-      );
-    }
-    return given ?? tiedTrained;
+    return given ?? this.trainedTiedHead !== null;
   }
 
   /** (in, out) features of a module, from its base weight shape. */
