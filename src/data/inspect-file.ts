@@ -47,6 +47,7 @@ export async function inspectFile(file: string, options: InspectFileOptions = {}
           tokenize: segmentTokenizer(tok, { trainOnInputs: options.trainOnInputs }),
           maxLength: options.maxLength ?? DEFAULT_MAX_LENGTH,
           eosTokenIds: tok.eosTokenIds,
+          padTokenId: tok.padTokenId,
           decode: (ids) => tok.decode(ids),
           samples: options.samples,
         });

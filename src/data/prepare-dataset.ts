@@ -63,6 +63,7 @@ function tokenizeDataset(dataset: Dataset, template: PromptTemplate, options: Pr
     tokenize: segmentTokenizer(tok, { trainOnInputs: options.trainOnInputs }),
     maxLength,
     eosTokenIds: tok.eosTokenIds,
+    padTokenId: tok.padTokenId,
     decode: (ids) => tok.decode(ids),
   });
   const items = dataset.examples.map((located: LocatedExample) => ({ located, result: inspector.add(located) }));

@@ -31,7 +31,7 @@ const counted = (found: LineCollector) => ({ count: found.count, lines: [...foun
  */
 export function finishSplit(items: readonly SplitItem[], context: SplitContext): { examples: PreparedExample[]; report: SplitReport; summary: string } {
   const { template, tokenizer: tok, maxLength, truncation } = context;
-  const written = new TokenInspector({ template, maxLength, eosTokenIds: tok.eosTokenIds, decode: (ids) => tok.decode(ids) });
+  const written = new TokenInspector({ template, maxLength, eosTokenIds: tok.eosTokenIds, padTokenId: tok.padTokenId, decode: (ids) => tok.decode(ids) });
   const renderFailed = new LineCollector();
   const tooLong = new LineCollector();
   const nothingTrained = new LineCollector();

@@ -25,6 +25,8 @@ export interface TokenReport extends LengthReport {
   /** Text histogram of the total tokens per example. */
   histogram: string;
   samples: TokenSample[];
+  /** The EOS ids (and the pad id) among the trained labels: the tokens that end an answer. */
+  trainedEndIds: number[];
 }
 
 export interface TokenInspectorOptions {
@@ -34,6 +36,8 @@ export interface TokenInspectorOptions {
   maxLength: number;
   /** Ids that end generation: an example with none of them trained never teaches the model to stop. */
   eosTokenIds: readonly number[];
+  /** Reported in trainedEndIds when a label trains it (pad = EOS setups). */
+  padTokenId?: number;
   decode: (ids: number[]) => string;
   /** How many examples to keep as samples (the first ones); default 3. */
   samples?: number;
@@ -80,9 +84,12 @@ export class TokenInspector {
   private readonly boundaryMerge = new LineCollector();
   private readonly noSeparator = new LineCollector();
   private readonly eos: ReadonlySet<number>;
+  private readonly ends: ReadonlySet<number>;
+  private readonly trainedEnds = new Set<number>();
 
   constructor(private readonly options: TokenInspectorOptions) {
     this.eos = new Set(options.eosTokenIds);
+    this.ends = new Set([...options.eosTokenIds, ...(options.padTokenId === undefined ? [] : [options.padTokenId])]);
   }
 
   /** Renders and tokenizes an example and records it; undefined when the template cannot render it. */
@@ -119,6 +126,7 @@ export class TokenInspector {
       trained++;
       if (firstTrained === -1) firstTrained = i;
       if (this.eos.has(label)) eosTrained = true;
+      if (this.ends.has(label)) this.trainedEnds.add(label);
     }
     this.promptTokens.add(total - trained);
     this.answerTokens.add(trained);
@@ -145,6 +153,7 @@ export class TokenInspector {
       overMaxLength: this.overMaxLength.count,
       histogram: this.totalTokens.histogram(),
       samples: this.samples,
+      trainedEndIds: [...this.trainedEnds].sort((a, b) => a - b),
     };
     const warnings = [
       ...warningFor('render-failed', `examples cannot be rendered by template "${template.name}" and are left out (first: ${this.firstRenderError}).`, this.renderFailed),

@@ -11,6 +11,7 @@ export type WarningCode =
   | 'render-failed'
   | 'all-labels-masked'
   | 'no-eos'
+  | 'eos-unlearnable'
   | 'prompt-too-long'
   | 'over-max-length'
   | 'above-model-positions'
