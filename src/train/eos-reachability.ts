@@ -3,7 +3,7 @@
 // model never learns to stop (stories260K's `</s>` shares its tied row with 168 ids).
 import { join } from 'node:path';
 import type { LoraModel } from '../adapters/lora/lora-model.js';
-import type { DatasetWarning } from '../data/warnings.js';
+import type { DatasetWarning } from '../data/inspect/warnings.js';
 import { TunaInputError } from '../errors.js';
 import { readHfConfig } from '../io/hf-config.js';
 import { openModelWeights } from '../io/safetensors.js';

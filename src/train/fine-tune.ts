@@ -16,7 +16,7 @@ import { fullTarget, loraTarget } from './targets.js';
 import { train, type StepMetrics, type TrainResult } from './trainer.js';
 import { moduleList, recomputation, trainOptionsSchema, type FineTuneInput } from './options.js';
 import { resumeOptions } from './resume-options.js';
-import { chooseMaxLength } from '../data/max-length.js';
+import { chooseMaxLength } from '../data/tokenize/max-length.js';
 import { TunaInputError } from '../errors.js';
 
 export type { FineTuneInput, FineTuneOptions } from './options.js';

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { TunaInputError } from '../../errors.js';
-import type { Example, FieldsExample } from '../example.js';
-import type { TemplateFields } from '../normalize-record.js';
-import { mergeSegments, unsupportedExample } from '../segments.js';
-import type { PromptAndReference, PromptTemplate, RenderedExample } from '../segments.js';
-import { decodeUtf8File } from '../utf8-text.js';
+import type { Example, FieldsExample } from '../format/example.js';
+import type { TemplateFields } from '../format/normalize-record.js';
+import { mergeSegments, unsupportedExample } from '../tokenize/segments.js';
+import type { PromptAndReference, PromptTemplate, RenderedExample } from '../tokenize/segments.js';
+import { decodeUtf8File } from '../load/utf8-text.js';
 
 /** Placeholders that mark the trained answer, in the order they are looked for. */
 export const ANSWER_PLACEHOLDERS = ['answer', 'response', 'output', 'completion'] as const;
