@@ -63,7 +63,8 @@ describe('tuna synth', () => {
       const guide = written.find((r) => r.source.file.endsWith('guide.md'))!;
       const text = await readFile(join(docs, 'guide.md'), 'utf8');
       assert.deepEqual(guide.source, { file: join(docs, 'guide.md'), chunk: 0, start: 0, end: text.trimEnd().length, lines: [1, 14] });
-      assert.ok(text.slice(guide.source.start, guide.source.end).includes(guide.answer));
+      // The scripted teacher copies the chunk's words with single spaces between them.
+      assert.ok(text.slice(guide.source.start, guide.source.end).replace(/\s+/g, ' ').includes(guide.answer));
       const slack = written.find((r) => r.source.file.endsWith('slack-general.json'))!;
       assert.match(slack.answer, /^Mira Okafor: The new oven arrives/);
       assert.deepEqual(slack.source.lines, [3, 4]);
@@ -108,7 +109,7 @@ describe('tuna synth', () => {
       (r) => `Here you go:\n\`\`\`json\n${JSON.stringify({ pairs: [{ question: `Which words come first in ${excerpt(r)}?`, answer: excerpt(r) }] })}\n\`\`\``,
       () => JSON.stringify({ note: 'nothing to say' }),
     ];
-    const server = await startScriptedEndpoint({ reply: (r, n) => replies[n]!(r) });
+    const server = await startScriptedEndpoint({ reply: (r, n) => replies[n % replies.length]!(r) });
     const out = newOut();
     try {
       const run = await tuna('synth', file, ...common(server.url, out), '--chunk-tokens', '16', '--chunk-overlap', '0');
@@ -242,10 +243,16 @@ describe('tuna synth', () => {
         round++;
         return JSON.stringify({
           pairs: [
+            // Round 2 repeats round 1's first task with another number: a near-duplicate.
             { instruction: `List ${round} kinds of bread that are baked with rye flour.`, input: '', response: 'Pumpernickel, Borodinsky and Finnish ruisleipa.' },
             { instruction: 'Decide whether this sentence sounds positive or negative.', input: 'The bread was fresh.', response: 'Positive' },
             { instruction: 'Draw a picture of a loaf of bread.', response: 'I am drawing it now.' },
-            { instruction: `Suggest a name for bakery number ${round} near a harbor.`, response: 'The Salty Crust.' },
+            ...(round === 1
+              ? [{ instruction: 'Suggest a name for a bakery near a harbor.', response: 'The Salty Crust.' }]
+              : [
+                { instruction: 'Explain why sourdough needs a starter culture.', response: 'The starter holds the wild yeast and bacteria that raise the dough.' },
+                { instruction: 'Write a haiku about warm croissants at dawn.', response: 'Butter layers wake / steam curls from the golden folds / the street smells of dawn' },
+              ]),
           ],
         });
       },
