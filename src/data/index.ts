@@ -20,7 +20,7 @@ export { BUILTIN_TEMPLATES, builtinTemplate, defaultTemplateName } from './templ
 export type { BuiltinTemplateName } from './templates/index.js';
 export { chatTemplate } from './templates/chat.js';
 export type { ChatRenderer, ChatTemplateMessage } from './templates/chat.js';
-export { ANSWER_PLACEHOLDERS, loadUserTemplate, parseUserTemplate } from './templates/user-template.js';
+export { ANSWER_PLACEHOLDERS, fillPlaceholders, loadUserTemplate, parseUserTemplate, templatePlaceholders } from './templates/user-template.js';
 export type { UserTemplate } from './templates/user-template.js';
 export { mulberry32, shuffledIndices } from './split/prng.js';
 export { dedupe } from './split/dedupe.js';

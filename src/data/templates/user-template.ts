@@ -38,6 +38,23 @@ function parseParts(text: string, source: string): Part[] {
   return parts;
 }
 
+/** The `{name}` placeholders of a text, in order of first use. */
+export function templatePlaceholders(text: string, source = 'template'): string[] {
+  return [...new Set(parseParts(text, source).flatMap((part) => ('field' in part ? [part.field] : [])))];
+}
+
+/** Fills the `{name}` placeholders of a text (`{{` and `}}` are literal braces); an unknown name is an input error. */
+export function fillPlaceholders(text: string, values: Readonly<Record<string, string>>, source = 'template'): string {
+  return parseParts(text, source)
+    .map((part) => {
+      if ('literal' in part) return part.literal;
+      const value = values[part.field];
+      if (value === undefined) throw new TunaInputError(`${source}: unknown placeholder {${part.field}}; the placeholders are ${Object.keys(values).map((k) => `{${k}}`).join(', ')}.`);
+      return value;
+    })
+    .join('');
+}
+
 function findAnswer(parts: Part[], source: string): number {
   const answers = parts.flatMap((part, index) => ('field' in part && (ANSWER_PLACEHOLDERS as readonly string[]).includes(part.field) ? [index] : []));
   const names = ANSWER_PLACEHOLDERS.map((n) => `{${n}}`).join(', ');
