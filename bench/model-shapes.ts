@@ -1,5 +1,7 @@
 // Random-weight models of published shapes for benchmarks (no download): SmolLM2-135M and
 // TinyLlama-1.1B. Weights are seeded uniform values of a realistic scale.
+import type { Int8Tensor } from '../src/adapters/int8/int8-tensor.js';
+import { quantizeInt8 } from '../src/adapters/int8/quantize-int8.js';
 import type { Nf4Tensor } from '../src/adapters/nf4/nf4-tensor.js';
 import { quantizeNf4 } from '../src/adapters/nf4/quantize-nf4.js';
 import { parseHfConfig } from '../src/io/hf-config.js';
@@ -20,13 +22,17 @@ export const SHAPES = {
 
 export type ShapeName = keyof typeof SHAPES;
 
-/** With `quantize`, linear weights are quantized one by one as they are made, as QLoRA loading does. */
-export function randomModel(name: ShapeName, overrides: Record<string, unknown> = {}, seed = 1, quantize = false): CausalLM {
+/**
+ * With `quantize` (true or 'nf4': 4-bit NF4, 'int8': int8 codes per output feature), linear
+ * weights are quantized one by one as they are made, as QLoRA loading does.
+ */
+export function randomModel(name: ShapeName, overrides: Record<string, unknown> = {}, seed = 1, quantize: boolean | 'nf4' | 'int8' = false): CausalLM {
   const config = parseHfConfig({ ...SHAPES[name], ...overrides }, `${name} (benchmark shape)`);
   const probe = CausalLM.fromWeights(`bench:${name}`, config, new Map());
   const linear = new Set(probe.arch.linearModules(config).map((m) => `${m}.weight`));
   const weights = new Map<string, Float32Array>();
   const quantized = new Map<string, Nf4Tensor>();
+  const int8 = new Map<string, Int8Tensor>();
   let s = seed >>> 0;
   for (const [key, shape] of probe.shapes) {
     const n = shape.reduce((a, b) => a * b, 1);
@@ -39,10 +45,11 @@ export function randomModel(name: ShapeName, overrides: Record<string, unknown> 
         data[i] = (s / 2 ** 32 - 0.5) * scale;
       }
     }
-    if (quantize && linear.has(key)) quantized.set(key, quantizeNf4(data, shape));
+    if (quantize === 'int8' && linear.has(key)) int8.set(key, quantizeInt8(data, shape, 'linear'));
+    else if (quantize && linear.has(key)) quantized.set(key, quantizeNf4(data, shape));
     else weights.set(key, data);
   }
-  return CausalLM.fromWeights(`bench:${name}`, config, weights, quantized);
+  return CausalLM.fromWeights(`bench:${name}`, config, weights, quantized, int8);
 }
 
 export function parameterCount(model: CausalLM): number {

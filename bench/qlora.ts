@@ -1,12 +1,16 @@
-// QLoRA against fp32 LoRA (both r=16, alpha=32 on every linear layer) at batch 1 x 256 on a
-// SmolLM2-135M-shaped and a TinyLlama-1.1B-shaped model, each with `tuna train`'s defaults for
-// its method (QLoRA: gradient checkpointing, the 4-bit folder loaded as a frozen base with
-// embedding rows read on demand and the output head in float16): memory of the frozen base
-// (RSS growth while the model is made or loaded and moved into an already started runtime,
-// measured), peak RSS and tokens/s.
-// Each (shape, mode) runs in its own process; the two modes alternate for a few rounds (the shared
-// host drifts) and each mode's best tokens/s and highest memory figures over the rounds are compared.
-//   npm run bench:qlora -- [--shapes smollm2_135m,tinyllama_1_1b] [--steps 2] [--warmup 1] [--rounds 2]
+// QLoRA and an int8 frozen base against fp32 LoRA (all r=16, alpha=32 on every linear layer) at
+// batch 1 x 256 on a SmolLM2-135M-shaped and a TinyLlama-1.1B-shaped model, each with `tuna
+// train`'s defaults for its method (QLoRA: gradient checkpointing, the 4-bit folder loaded as a
+// frozen base with embedding rows read on demand and the output head in float16): memory of the
+// frozen base (RSS growth while the model is made or loaded and moved into an already started
+// runtime, measured), peak RSS and tokens/s. Modes (--modes, fp32 LoRA always runs as the baseline):
+//   qlora_int8  QLoRA, NF4 values re-quantized to int8 for int8 products (--base-precision int8, QLoRA's default)
+//   qlora_nf4   QLoRA, NF4 codes dequantized inside each product (--base-precision nf4)
+//   lora_int8   LoRA on an int8 base made from the float32 weights (--base-precision int8)
+// Each (shape, mode) runs in its own process; the modes alternate for a few rounds (the shared host
+// drifts) and each mode's best tokens/s and highest memory figures over the rounds are compared.
+//   npm run bench:qlora -- [--shapes smollm2_135m,tinyllama_1_1b] [--modes qlora_int8,qlora_nf4,lora_int8]
+//                          [--steps 2] [--warmup 1] [--rounds 2]
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,7 +26,11 @@ import { train } from '../src/train/trainer.js';
 import { peakRssMb, randomModel, SHAPES, type ShapeName } from './model-shapes.js';
 import { flags, round, runChild } from './peer.js';
 
-const opts = flags({ shapes: 'smollm2_135m,tinyllama_1_1b', batch: '1', seq: '256', steps: '2', warmup: '1', rounds: '2', child: '', mode: '', dir: '' });
+const opts = flags({
+  shapes: 'smollm2_135m,tinyllama_1_1b', modes: 'qlora_int8,qlora_nf4,lora_int8', batch: '1', seq: '256', steps: '2', warmup: '1', rounds: '2', child: '', mode: '', dir: '',
+});
+const MODES = ['qlora_int8', 'qlora_nf4', 'lora_int8', 'lora'] as const;
+type Mode = (typeof MODES)[number];
 const B = Number(opts.batch);
 const T = Number(opts.seq);
 const rssMb = () => {
@@ -39,14 +47,16 @@ async function startedRuntime(): Promise<Runtime> {
   return rt;
 }
 
-async function runOne(shape: ShapeName, mode: 'qlora' | 'lora', quantizedDir: string) {
+async function runOne(shape: ShapeName, mode: Mode, quantizedDir: string) {
   const rt = await startedRuntime();
   const before = rssMb();
+  const qlora = mode.startsWith('qlora');
   // QLoRA loads a 4-bit folder the way `tuna train --method qlora` does (frozen base: embedding
-  // rows read on demand, output head in float16).
-  const model = mode === 'qlora' ? await CausalLM.load(quantizedDir, { frozen: true }) : randomModel(shape, {}, 1);
+  // rows read on demand, output head in float16); an int8 base is quantized as its weights are made.
+  const model = qlora ? await CausalLM.load(quantizedDir, { frozen: true }) : randomModel(shape, {}, 1, mode === 'lora_int8' ? 'int8' : false);
+  if (mode === 'qlora_int8') model.quantizeLinearInt8();
   // Each method with `tuna train`'s defaults: QLoRA recomputes layers in the backward pass.
-  model.gradientCheckpointing = mode === 'qlora';
+  model.gradientCheckpointing = qlora;
   await model.residentWeights(rt);
   const baseMb = rssMb() - before;
   const vocab = SHAPES[shape].vocab_size;
@@ -72,25 +82,27 @@ async function runOne(shape: ShapeName, mode: 'qlora' | 'lora', quantizedDir: st
   await rm(outDir, { recursive: true, force: true });
   const timed = times.slice(Number(opts.warmup)).sort((a, b) => a - b);
   const step = timed[Math.floor(timed.length / 2)]!;
-  return { shape, mode, gradient_checkpointing: model.gradientCheckpointing, base_mb: baseMb, peak_rss_mb: peakRssMb(), tokens_per_s: round((B * T) / step, 1), step_s: round(step, 2) };
+  return { shape, mode, base_precision: model.basePrecision, gradient_checkpointing: model.gradientCheckpointing, base_mb: baseMb, peak_rss_mb: peakRssMb(), tokens_per_s: round((B * T) / step, 1), step_s: round(step, 2) };
 }
 
 if (opts.child) {
-  console.log(JSON.stringify(await runOne(opts.child as ShapeName, opts.mode as 'qlora' | 'lora', opts.dir)));
+  console.log(JSON.stringify(await runOne(opts.child as ShapeName, opts.mode as Mode, opts.dir)));
   process.exit(0);
 }
 
 const self = fileURLToPath(import.meta.url);
+const modes = [...opts.modes.split(',').filter((m) => m !== 'lora'), 'lora'] as Mode[];
+for (const m of modes) if (!MODES.includes(m)) throw new Error(`--modes: ${m} is not one of ${MODES.join(', ')}`);
 const results = [];
 for (const shape of opts.shapes.split(',') as ShapeName[]) {
-  const runs: Record<'qlora' | 'lora', Record<string, number>[]> = { qlora: [], lora: [] };
+  const runs = new Map<Mode, Record<string, number>[]>(modes.map((m) => [m, []]));
   // The same random weights as the fp32 run, quantized and saved as `tuna quantize` writes them.
   const quantizedDir = await mkdtemp(join(tmpdir(), 'tuna-qlora-model-'));
-  await saveQuantizedModel(randomModel(shape, {}, 1, true), quantizedDir, { blocksize: 64, doubleQuant: true });
+  if (modes.some((m) => m.startsWith('qlora'))) await saveQuantizedModel(randomModel(shape, {}, 1, true), quantizedDir, { blocksize: 64, doubleQuant: true });
   for (let r = 0; r < Number(opts.rounds); r++) {
-    for (const mode of ['qlora', 'lora'] as const) {
+    for (const mode of modes) {
       const args = [...process.argv.slice(2), '--child', shape, '--mode', mode, '--dir', quantizedDir];
-      runs[mode].push(runChild(self, args, `${shape} ${mode}`, ['--expose-gc']));
+      runs.get(mode)!.push(runChild(self, args, `${shape} ${mode}`, ['--expose-gc']));
     }
   }
   await rm(quantizedDir, { recursive: true, force: true });
@@ -100,10 +112,16 @@ for (const shape of opts.shapes.split(',') as ShapeName[]) {
     peak_rss_mb: Math.max(...list.map((x) => x.peak_rss_mb!)),
     rounds: list,
   });
-  const q = combine(runs.qlora);
-  const l = combine(runs.lora);
-  const ratios = { base_memory: round(q.base_mb! / l.base_mb!, 3), peak_rss: round(q.peak_rss_mb! / l.peak_rss_mb!, 3), tokens_per_s: round(q.tokens_per_s! / l.tokens_per_s!, 3) };
-  console.log(`${shape}: QLoRA base ${q.base_mb} MB, peak ${q.peak_rss_mb} MB, ${q.tokens_per_s} tok/s | LoRA fp32 base ${l.base_mb} MB, peak ${l.peak_rss_mb} MB, ${l.tokens_per_s} tok/s | ratios ${JSON.stringify(ratios)}`);
-  results.push({ shape, qlora: q, lora_fp32: l, ratios });
+  const lora = combine(runs.get('lora')!);
+  const row: Record<string, unknown> = { shape, lora_fp32: lora };
+  const summary = [`LoRA fp32 base ${lora.base_mb} MB, peak ${lora.peak_rss_mb} MB, ${lora.tokens_per_s} tok/s`];
+  for (const mode of modes.filter((m) => m !== 'lora')) {
+    const q = combine(runs.get(mode)!);
+    const ratios = { base_memory: round(q.base_mb / lora.base_mb, 3), peak_rss: round(q.peak_rss_mb / lora.peak_rss_mb, 3), tokens_per_s: round(q.tokens_per_s / lora.tokens_per_s, 3) };
+    row[mode] = { ...q, ratios };
+    summary.push(`${mode} base ${q.base_mb} MB, peak ${q.peak_rss_mb} MB, ${q.tokens_per_s} tok/s (${ratios.tokens_per_s}x speed, ${ratios.peak_rss}x peak)`);
+  }
+  console.log(`${shape}: ${summary.join(' | ')}`);
+  results.push(row);
 }
-console.log(JSON.stringify({ bench: 'qlora', batch: B, seq: T, lora: { r: 16, alpha: 32, targets: 'all-linear' }, results }));
+console.log(JSON.stringify({ bench: 'qlora', batch: B, seq: T, lora: { r: 16, alpha: 32, targets: 'all-linear' }, baseline: 'lora_fp32', results }));

@@ -19,6 +19,9 @@ interface OpSpec {
   domain?: [number, number];
   /** float64 unless onnxruntime's CPU kernel only exists for float32. */
   dtype?: FloatDType;
+  /** The exact graph an op that rounds approximates: finite differences are taken of it instead. */
+  reference?: (g: Graph, xs: Tensor[]) => Tensor;
+  relativeTo?: 'largest';
   tolerance?: number;
   step?: number;
 }
@@ -45,6 +48,13 @@ const comparison = (f: (g: Graph, a: Tensor, b: Tensor) => Tensor): OpSpec => ({
   build: (g, [a, b]) => g.where(f(g, a!, b!), g.mul(a!, g.scalar(2, a!.dtype)), g.mul(b!, b!)),
 });
 const int64 = (g: Graph, values: number[], shape: Shape) => g.constant(fromNumbers('int64', values), shape, 'int64');
+
+/** An (8, 5) int8 matrix over the whole code range, given as is or as its (5, 8) transpose. */
+const INT8_CODES = Array.from({ length: 40 }, (_, i) => ((i * 89 + 17) % 255) - 127);
+function int8Codes(g: Graph, asIs: boolean): Tensor {
+  const values = asIs ? INT8_CODES : Array.from({ length: 40 }, (_, i) => INT8_CODES[(i % 8) * 5 + Math.floor(i / 8)]!);
+  return g.constant(Int8Array.from(values), asIs ? [8, 5] : [5, 8], 'int8');
+}
 
 const specs: Record<Op, OpSpec> = {
   Constant: unary((g, a) => g.mul(g.mul(a, a), g.constant(fromNumbers(a.dtype, [2.5]), [], a.dtype))),
@@ -128,6 +138,19 @@ const specs: Record<Op, OpSpec> = {
     build: (g, [a, absmax]) => g.nf4MatMul(a!, g.constant(Uint8Array.from({ length: 12 }, (_, i) => (i * 73 + 5) & 255), [12], 'uint8'), absmax!, 3, 8, 16),
     dtype: 'float32',
   },
+  // Rows are rounded to int8: the analytic gradient (itself an int8 product) is compared with the
+  // exact float product's, within 1% of the largest gradient (one rounding step is 1/254 of a row's largest value).
+  Int8MatMul: {
+    shapes: [[[3, 8]], [[2, 3, 8]], [[3, 8], [5]]],
+    build: (g, [a, scales]) => g.int8MatMul(a!, int8Codes(g, a!.rank === 2), a!.rank !== 2, scales),
+    reference: (g, [a, scales]) => {
+      const y = g.matMul(a!, g.constant(Float32Array.from(INT8_CODES), [8, 5], 'float32'));
+      return scales ? g.mul(y, scales) : y;
+    },
+    dtype: 'float32',
+    relativeTo: 'largest',
+    tolerance: 1e-2,
+  },
   Trilu: { shapes: [[[4, 4]], [[2, 3, 5]]], build: (g, [a]) => g.add(g.trilu(a!, false, 0), g.trilu(g.mul(a!, a!), true, 2)) },
 };
 
@@ -149,6 +172,7 @@ describe('gradient rules', () => {
           ...(spec.domain ? { domain: spec.domain } : {}),
           ...(spec.tolerance ? { tolerance: spec.tolerance } : {}),
           ...(spec.step ? { step: spec.step } : {}),
+          ...(spec.reference ? { reference: spec.reference, relativeTo: spec.relativeTo } : {}),
         });
       });
     });

@@ -201,6 +201,13 @@ export const gradRules = {
     const padded = blocks * blocksize === n * k ? flat : g.pad(flat, [0, blocks * blocksize - n * k]);
     return [dx, null, g.reduceSum(g.reshape(padded, [blocks, blocksize]), [1])];
   },
+  // The codes have no gradient; the input's is the same kind of product with b the other way round
+  // (the column scales folded into gy first), the scales' that of y = z * scales.
+  Int8MatMul: ({ g, x, gy, attrs }) => {
+    const [a, b, scales] = x as [Tensor, Tensor, Tensor | undefined];
+    const da = g.int8MatMul(scales ? g.mul(gy, scales) : gy, b, !attrs.transposeB);
+    return scales ? [da, null, g.mul(gy, g.int8MatMul(a, b, attrs.transposeB))] : [da, null];
+  },
 } satisfies { [O in Op]: GradRule<O> };
 
 export type GradRuleTable = { [O in Op]: GradRule<O> };

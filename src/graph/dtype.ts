@@ -1,7 +1,10 @@
 // Element types a graph tensor can have, and the typed arrays that hold their data on the host.
 
-/** float16 only stores frozen weights at half the memory; graphs cast it to float32 to compute. */
-export const DTYPES = ['float32', 'float64', 'float16', 'int64', 'int32', 'uint8', 'bool'] as const;
+/**
+ * float16 only stores frozen weights at half the memory; graphs cast it to float32 to compute.
+ * int8 holds the codes of an int8 frozen base (Int8MatMul).
+ */
+export const DTYPES = ['float32', 'float64', 'float16', 'int64', 'int32', 'uint8', 'int8', 'bool'] as const;
 export type DType = (typeof DTYPES)[number];
 export type FloatDType = 'float32' | 'float64';
 
@@ -12,12 +15,13 @@ export interface TypedArrayOf {
   int64: BigInt64Array;
   int32: Int32Array;
   uint8: Uint8Array;
+  int8: Int8Array;
   bool: Uint8Array;
 }
 export type TypedArray = TypedArrayOf[DType];
 
 export const BYTES_PER_ELEMENT: Record<DType, number> = {
-  float32: 4, float64: 8, float16: 2, int64: 8, int32: 4, uint8: 1, bool: 1,
+  float32: 4, float64: 8, float16: 2, int64: 8, int32: 4, uint8: 1, int8: 1, bool: 1,
 };
 
 export function isFloat(dtype: DType): dtype is FloatDType {
@@ -31,6 +35,7 @@ export function allocate<D extends DType>(dtype: D, size: number): TypedArrayOf[
     case 'int64': return new BigInt64Array(size) as TypedArrayOf[D];
     case 'int32': return new Int32Array(size) as TypedArrayOf[D];
     case 'float16': return new Uint16Array(size) as TypedArrayOf[D];
+    case 'int8': return new Int8Array(size) as TypedArrayOf[D];
     default: return new Uint8Array(size) as TypedArrayOf[D];
   }
 }
@@ -42,6 +47,7 @@ export function dtypeOfArray(data: TypedArray): DType {
   if (data instanceof BigInt64Array) return 'int64';
   if (data instanceof Int32Array) return 'int32';
   if (data instanceof Uint16Array) return 'float16';
+  if (data instanceof Int8Array) return 'int8';
   return 'uint8';
 }
 

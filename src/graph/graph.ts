@@ -353,6 +353,23 @@ export class Graph {
     return this.emit('Nf4MatMul', [x, packed, absmax], { n, k, blocksize }, [[...x.shape.slice(0, -1), n]], ['float32']);
   }
 
+  /**
+   * a (..., k) times an int8 b (k, n), or b (n, k) transposed, times optional column scales (n);
+   * a is quantized per row on the fly (see ops.ts).
+   */
+  int8MatMul(a: Tensor, b: Tensor, transposeB = false, scales?: Tensor): Tensor {
+    this.expectDType('Int8MatMul', a, ['float32']);
+    this.expectDType('Int8MatMul', b, ['int8']);
+    const [k, n] = transposeB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+    if (a.rank < 2 || b.rank !== 2 || a.shape.at(-1) !== k || (scales && (scales.dtype !== 'float32' || scales.rank !== 1 || scales.shape[0] !== n))) {
+      throw new GraphError(
+        `Int8MatMul: needs a (..., k), b ${transposeB ? '(n, k)' : '(k, n)'} and optional float32 scales (n), ` +
+          `got ${formatShape(a.shape)}, ${formatShape(b.shape)}${scales ? ` and ${scales}` : ''}`,
+      );
+    }
+    return this.emit('Int8MatMul', scales ? [a, b, scales] : [a, b], { transposeB }, [[...a.shape.slice(0, -1), n!]], ['float32']);
+  }
+
   /** Adds a node with one output (used by the builder and by gradient rules). */
   emit<O extends Op>(op: O, inputs: Tensor[], attrs: OpAttrs[O], shapes: Shape[], dtypes: DType[]): Tensor {
     return this.addMulti(op, inputs, attrs, shapes, dtypes)[0]!;

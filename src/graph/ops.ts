@@ -40,6 +40,14 @@ export interface OpAttrs {
    * inside the kernel.
    */
   Nf4MatMul: { n: number; k: number; blocksize: number };
+  /**
+   * a (..., k) float32 times an int8 matrix b, (k, n), or (n, k) used transposed with
+   * `transposeB`, times optional float32 scales (n) of the output columns: each row of a is
+   * quantized to int8 on the fly (symmetric, scale max|row| / 127) and the product accumulates in
+   * int32 (onnxruntime's u8s8 kernel), then is scaled back. A transposed b is copied only once a
+   * exists, so the copy lives around its product alone.
+   */
+  Int8MatMul: { transposeB: boolean };
 }
 
 export type Op = keyof OpAttrs;

@@ -4,6 +4,8 @@ import { checkpoint } from '../autodiff/checkpoint.js';
 import { GraphError, type Graph } from '../graph/graph.js';
 import type { Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
+import { int8Linear } from '../adapters/int8/int8-linear.js';
+import { weightFeatures } from '../adapters/int8/int8-tensor.js';
 import { dequantizeNf4Graph, nf4GraphInputs, nf4Linear, type Nf4Layout } from '../adapters/nf4/dequantize-graph.js';
 import { conv1d, linear } from '../nn/linear.js';
 import type { LayerContext } from './types.js';
@@ -27,6 +29,8 @@ export interface GraphContextOptions {
    * its float32 weight exists only inside one kernel call (forward, and again backward).
    */
   quantized?: Map<string, Nf4Layout>;
+  /** Weight keys held as int8 codes with a scale per output feature: such a layer multiplies in int8 (Int8MatMul). */
+  int8?: ReadonlySet<string>;
   /** Gradient checkpointing of decoder layers. */
   checkpointed?: boolean;
   /** Selective recomputation (LayerContext.recompute); whole layers already recompute when checkpointed. */
@@ -38,7 +42,7 @@ export interface GraphContextOptions {
 }
 
 export function graphContext(g: Graph, shapes: Map<string, Shape>, options: GraphContextOptions = {}): GraphContext {
-  const { hook, quantized, checkpointed, selective, fedEmbedding, half } = options;
+  const { hook, quantized, int8, checkpointed, selective, fedEmbedding, half } = options;
   const halfInput = (name: string) => g.sharedInput(name, shapes.get(name)!, 'float16');
   const params = new Map<string, Tensor>();
   const ctx: GraphContext = {
@@ -69,7 +73,11 @@ export function graphContext(g: Graph, shapes: Map<string, Shape>, options: Grap
       const bias = shapes.has(`${module}.bias`) ? ctx.param(`${module}.bias`) : null;
       let base: Tensor;
       const nf4 = quantized?.get(key);
-      if (nf4) {
+      if (int8?.has(key)) {
+        const [inFeatures, outFeatures] = weightFeatures(shapes.get(key)!, layout);
+        const y = int8Linear(g, x, key, inFeatures, outFeatures);
+        base = bias ? g.add(y, bias) : y;
+      } else if (nf4) {
         const inputs = nf4GraphInputs(g, key, nf4);
         // Conv1D stores (in, out): the kernel multiplies by a transposed (out, in) weight only.
         const y = layout === 'conv1d' ? g.matMul(x, dequantizeNf4Graph(g, inputs, nf4, x)) : nf4Linear(g, x, inputs, nf4);

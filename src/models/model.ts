@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import { Graph } from '../graph/graph.js';
 import type { Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
+import { int8Feeds } from '../adapters/int8/int8-linear.js';
+import type { Int8Tensor, WeightLayout } from '../adapters/int8/int8-tensor.js';
+import { dequantizeInt8, quantizeInt8 } from '../adapters/int8/quantize-int8.js';
 import { dequantizeNf4 } from '../adapters/nf4/dequantize-nf4.js';
 import { nf4Feeds, nf4Layout } from '../adapters/nf4/dequantize-graph.js';
 import type { Nf4Tensor } from '../adapters/nf4/nf4-tensor.js';
@@ -57,6 +60,8 @@ export class CausalLM {
   readonly shapes: Map<string, Shape>;
   /** Linear weights held as NF4 codes (QLoRA), by weight key. */
   readonly quantized = new Map<string, Nf4Tensor>();
+  /** Linear weights held as int8 codes with a scale per output feature (an int8 frozen base), by weight key. */
+  readonly int8 = new Map<string, Int8Tensor>();
   /**
    * Gradient checkpointing: training graphs recompute each decoder layer in the backward pass
    * instead of keeping its activations (less memory, one more forward pass of compute).
@@ -75,11 +80,14 @@ export class CausalLM {
   private readonly halfKeys = new Set<string>();
   private weights: Map<string, Float32Array> | null;
 
-  private constructor(readonly dir: string, readonly config: HfModelConfig, weights: Map<string, Float32Array>, quantized?: Map<string, Nf4Tensor>) {
+  private constructor(
+    readonly dir: string, readonly config: HfModelConfig, weights: Map<string, Float32Array>, quantized?: Map<string, Nf4Tensor>, int8?: Map<string, Int8Tensor>,
+  ) {
     this.arch = architectureFor(config);
     this.shapes = this.arch.parameters(config);
     this.weights = weights;
     for (const [k, v] of quantized ?? []) this.quantized.set(k, v);
+    for (const [k, v] of int8 ?? []) this.int8.set(k, v);
   }
 
   /**
@@ -149,8 +157,37 @@ export class CausalLM {
     }
   }
 
-  static fromWeights(dir: string, config: HfModelConfig, weights: Map<string, Float32Array>, quantized?: Map<string, Nf4Tensor>): CausalLM {
-    return new CausalLM(dir, config, weights, quantized);
+  /**
+   * Holds every linear weight as int8 codes with one scale per output feature, for a frozen base
+   * whose products run in int8: from the float32 weight, or for a 4-bit layer from the NF4 values
+   * it stands for (within 1/254 of each feature's largest value); the float32 or NF4 copy is dropped.
+   */
+  quantizeLinearInt8(): void {
+    const weights = this.hostWeights();
+    for (const module of this.arch.linearModules(this.config)) {
+      const key = `${module}.weight`;
+      const nf4 = this.quantized.get(key);
+      const w = nf4 ? dequantizeNf4(nf4) : weights.get(key);
+      if (!w) continue;
+      this.int8.set(key, quantizeInt8(w, this.shapes.get(key)!, this.weightLayout(key)));
+      weights.delete(key);
+      this.quantized.delete(key);
+    }
+  }
+
+  /** What the linear layers compute with: float32 weights, NF4 codes (QLoRA) or int8 codes. */
+  get basePrecision(): 'fp32' | 'nf4' | 'int8' {
+    return this.int8.size > 0 ? 'int8' : this.quantized.size > 0 ? 'nf4' : 'fp32';
+  }
+
+  private weightLayout(key: string): WeightLayout {
+    return (this.arch.conv1dModules ?? []).some((m) => key.endsWith(`.${m}.weight`)) ? 'conv1d' : 'linear';
+  }
+
+  static fromWeights(
+    dir: string, config: HfModelConfig, weights: Map<string, Float32Array>, quantized?: Map<string, Nf4Tensor>, int8?: Map<string, Int8Tensor>,
+  ): CausalLM {
+    return new CausalLM(dir, config, weights, quantized, int8);
   }
 
   get headDim(): number { return this.config.headDim; }
@@ -165,17 +202,18 @@ export class CausalLM {
     return this.weights;
   }
 
-  /** Whether a tensor is frozen in a compact form (rows read from its file per batch, or float16): it cannot be trained. */
+  /** Whether a tensor is frozen in a compact form (rows read from its file per batch, float16 or int8): it cannot be trained. */
   isFrozenCompact(key: string): boolean {
-    return this.embeddingRows?.info.name === key || this.halfKeys.has(key);
+    return this.embeddingRows?.info.name === key || this.halfKeys.has(key) || this.int8.has(key);
   }
 
-  /** Every weight in float32, dequantizing 4-bit layers (for merging and saving). */
+  /** Every weight in float32, dequantizing 4-bit and int8 layers (for merging and saving). */
   floatWeights(): Map<string, Float32Array> {
     const out = new Map(this.hostWeights());
     if (this.embeddingRows) out.set(this.embeddingRows.info.name, this.embeddingRows.all());
     for (const [key, bits] of this.half) out.set(key, halfToFloat32(bits));
     for (const [key, q] of this.quantized) out.set(key, dequantizeNf4(q));
+    for (const [key, t] of this.int8) out.set(key, dequantizeInt8(t, this.weightLayout(key)));
     return out;
   }
 
@@ -194,6 +232,9 @@ export class CausalLM {
       // Moved, not copied: the codes then exist once, in the worker (the layout stays here for graphs).
       for (const [name, t] of Object.entries(nf4Feeds(key, q))) residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, t, { transfer: true }));
     }
+    for (const [key, q] of this.int8) {
+      for (const [name, t] of Object.entries(int8Feeds(key, q))) residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, t, { transfer: true }));
+    }
     this.weights = null;
     this.residents = residents;
     return residents;
@@ -205,7 +246,7 @@ export class CausalLM {
     const g = new Graph();
     const layouts = new Map([...this.quantized].map(([k, q]) => [k, nf4Layout(q)]));
     const ctx = graphContext(g, this.shapes, {
-      hook, quantized: layouts.size > 0 ? layouts : undefined, checkpointed: this.gradientCheckpointing, selective: this.selectiveRecompute, fedEmbedding: this.embeddingRows?.info.name,
+      hook, quantized: layouts.size > 0 ? layouts : undefined, int8: new Set(this.int8.keys()), checkpointed: this.gradientCheckpointing, selective: this.selectiveRecompute, fedEmbedding: this.embeddingRows?.info.name,
       half: this.halfKeys,
     });
     const r = this.rotaryDim;
@@ -248,7 +289,7 @@ export class CausalLM {
    * its hook wraps the linear layers and its key tells the compile cache which graph that is.
    */
   compiledForward(rt: Runtime, shape: ForwardShape, adapter?: Pick<ForwardAdapter, 'key' | 'hook'>): Promise<Executable> {
-    const plain = `forward:${this.dir}:q${this.quantized.size}${this.embeddingRows ? ':fed' : ''}${this.halfKeys.size > 0 ? ':f16' : ''}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
+    const plain = `forward:${this.dir}:q${this.quantized.size}${this.int8.size > 0 ? `:i8x${this.int8.size}` : ''}${this.embeddingRows ? ':fed' : ''}${this.halfKeys.size > 0 ? ':f16' : ''}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
     const key = adapter ? `${plain}:${adapter.key}` : plain;
     return rt.compileCached(key, () => {
       const { g, logits, present } = this.buildForward(shape, adapter?.hook);

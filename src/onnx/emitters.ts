@@ -1,48 +1,16 @@
 // One ONNX emitter per primitive op (opset 17). An emitter turns a graph node into ONNX nodes,
 // adding small int64 initializers for the shape-like operands ONNX takes as inputs.
-import type { Op, OpAttrs } from '../graph/ops.js';
-import type { Node } from '../graph/tensor.js';
+import type { Op } from '../graph/ops.js';
 import { ONNX_DTYPE } from './dtypes.js';
+import { emitInt8MatMul } from './int8-matmul.js';
+import { intAttr, intsAttr, MS_DOMAIN, STRING, type EmitContext, type OnnxAttribute, type OnnxNode } from './node-types.js';
 
-export interface OnnxAttribute {
-  name: string;
-  type: number;
-  i?: number;
-  ints?: number[];
-  s?: Uint8Array;
-}
-
-export interface OnnxNode {
-  opType: string;
-  /** Operator set domain; absent for the default ONNX domain. */
-  domain?: string;
-  input: string[];
-  output: string[];
-  name: string;
-  attribute: OnnxAttribute[];
-}
-
-export interface EmitContext<O extends Op = Op> {
-  node: Node<O>;
-  attrs: OpAttrs[O];
-  inputs: string[];
-  outputs: string[];
-  /** Adds an int64 initializer (a 1-D list, or a scalar when `scalar`) and returns its name. */
-  int64(suffix: string, values: number[], scalar?: boolean): string;
-}
+export { intAttr, intsAttr, MS_DOMAIN, type EmitContext, type OnnxAttribute, type OnnxNode } from './node-types.js';
 
 export type Emitter<O extends Op = Op> = (ctx: EmitContext<O>) => OnnxNode[];
 
-/** onnxruntime's own operators (contrib ops). */
-export const MS_DOMAIN = 'com.microsoft';
 const NF4_QUANT_TYPE = 1;
 
-const INT = 2;
-const INTS = 7;
-const STRING = 3;
-
-export const intAttr = (name: string, i: number): OnnxAttribute => ({ name, type: INT, i });
-export const intsAttr = (name: string, ints: number[]): OnnxAttribute => ({ name, type: INTS, ints });
 const stringAttr = (name: string, s: string): OnnxAttribute => ({ name, type: STRING, s: new TextEncoder().encode(s) });
 
 function make(ctx: EmitContext, opType: string, input: string[], attribute: OnnxAttribute[] = []): OnnxNode[] {
@@ -94,5 +62,6 @@ export const emitters = {
     opType: 'MatMulBnb4', domain: MS_DOMAIN, input: ctx.inputs, output: ctx.outputs, name: ctx.outputs[0]!,
     attribute: [intAttr('K', ctx.attrs.k), intAttr('N', ctx.attrs.n), intAttr('block_size', ctx.attrs.blocksize), intAttr('quant_type', NF4_QUANT_TYPE)],
   }],
+  Int8MatMul: emitInt8MatMul,
   Trilu: (ctx) => make(ctx, 'Trilu', [ctx.inputs[0]!, ctx.int64('k', [ctx.attrs.k], true)], [intAttr('upper', ctx.attrs.upper ? 1 : 0)]),
 } satisfies { [O in Op]: Emitter<O> };

@@ -99,12 +99,13 @@ export function lowerToOnnx(graph: Graph, outputs: Record<string, Tensor>, model
       attrs: node.attrs,
       inputs: node.inputs.map((t) => names.get(t.id)!),
       outputs: outNames,
-      int64: (suffix, values, scalar = false) => {
+      int64: (suffix, values, scalar = false) => ctx.initializer(suffix, 'int64', values, scalar ? [] : [values.length]),
+      initializer: (suffix, dtype, values, dims) => {
         const name = claim(`${outNames[0]}_${suffix}`);
-        const data = fromNumbers('int64', values);
-        initializers.push({ name, dims: scalar ? [] : [values.length], dataType: ONNX_DTYPE.int64, rawData: rawBytes(data) });
+        initializers.push({ name, dims, dataType: ONNX_DTYPE[dtype], rawData: rawBytes(fromNumbers(dtype, values)) });
         return name;
       },
+      value: (suffix) => claim(`${outNames[0]}_${suffix}`),
     };
     const emit = emitters[node.op] as Emitter | undefined;
     if (!emit) throw new Error(`cannot lower op "${node.op}" (node ${node.id}): no ONNX emitter for it`);

@@ -61,7 +61,7 @@ export interface RuntimeOptions {
 }
 
 const ORT_TYPE: Record<DType, string> = {
-  float32: 'float32', float64: 'float64', float16: 'float16', int64: 'int64', int32: 'int32', uint8: 'uint8', bool: 'bool',
+  float32: 'float32', float64: 'float64', float16: 'float16', int64: 'int64', int32: 'int32', uint8: 'uint8', int8: 'int8', bool: 'bool',
 };
 
 export class Runtime {

@@ -14,7 +14,7 @@ import { loadTrainingData } from './data.js';
 import { frozenHeadWarnings } from './eos-reachability.js';
 import { fullTarget, loraTarget } from './targets.js';
 import { train, type StepMetrics, type TrainResult } from './trainer.js';
-import { moduleList, recomputation, trainOptionsSchema, type FineTuneInput } from './options.js';
+import { basePrecision, moduleList, recomputation, trainOptionsSchema, type FineTuneInput } from './options.js';
 import { resumeOptions } from './resume-options.js';
 import { chooseMaxLength } from '../data/tokenize/max-length.js';
 import { TunaInputError } from '../errors.js';
@@ -45,6 +45,7 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
   if (!parsed.success) throw new TunaInputError(`fine-tune options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const given = parsed.data;
   const log = hooks.onLog ?? (() => {});
+  const precision = basePrecision(given.method, given.basePrecision);
   const modelDir = await resolveModel(given.model);
   // QLoRA's base is frozen unless modules_to_save trains part of it: the input embedding stays in
   // its file (rows read per batch) and the output head is held in float16.
@@ -73,7 +74,13 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
   let lora: LoraModel | null = null;
   if (options.method === 'lora' || options.method === 'qlora') {
     const qlora = options.method === 'qlora';
-    if (qlora) log(`base: ${model.quantized.size} linear layers in NF4 (block size ${options.quantBlocksize}${options.doubleQuant ? ', double quantization' : ''})`);
+    const nf4 = `NF4 (block size ${options.quantBlocksize}${options.doubleQuant ? ', double quantization' : ''})`;
+    if (precision === 'int8') {
+      model.quantizeLinearInt8();
+      log(`base: ${model.int8.size} linear layers in int8, one scale per output feature${qlora ? `, from their ${nf4} values` : ''}`);
+    } else if (qlora) {
+      log(`base: ${model.quantized.size} linear layers in ${nf4}`);
+    }
     const targets = options.targetModules ?? (qlora ? ['all-linear'] : undefined);
     lora = new LoraModel(model, {
       r: options.loraR, loraAlpha: options.loraAlpha, loraDropout: options.loraDropout,

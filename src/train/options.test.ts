@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { recomputation, trainOptionsSchema } from './options.js';
+import { TunaInputError } from '../errors.js';
+import { basePrecision, recomputation, trainOptionsSchema } from './options.js';
 
 describe('train options', () => {
   it('recomputes whole layers for QLoRA, selected values for full fine-tuning and nothing for LoRA by default', () => {
@@ -12,5 +13,14 @@ describe('train options', () => {
     assert.equal(recomputation('lora', 'selective'), 'selective');
     assert.equal(recomputation('qlora', 'off'), 'off');
     assert.throws(() => trainOptionsSchema.parse({ model: 'm', data: 'd', out: 'o', gradientCheckpointing: 'some' }));
+  });
+
+  it('computes a QLoRA base in int8 and a LoRA base in float32 by default, and refuses precisions a method has no use for', () => {
+    const auto = (method: 'lora' | 'qlora' | 'full') => basePrecision(method, trainOptionsSchema.parse({ model: 'm', data: 'd', out: 'o', method }).basePrecision);
+    assert.deepEqual([auto('qlora'), auto('lora'), auto('full')], ['int8', 'fp32', 'fp32']);
+    assert.deepEqual([basePrecision('lora', 'int8'), basePrecision('qlora', 'nf4'), basePrecision('full', 'fp32')], ['int8', 'nf4', 'fp32']);
+    for (const [method, setting] of [['lora', 'nf4'], ['qlora', 'fp32'], ['full', 'int8']] as const) {
+      assert.throws(() => basePrecision(method, setting), (e: Error) => e instanceof TunaInputError && e.message.includes(`--base-precision ${setting}`));
+    }
   });
 });

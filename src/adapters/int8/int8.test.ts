@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { Graph } from '../../graph/graph.js';
+import { Runtime } from '../../runtime/runtime.js';
+import { mulberry32, uniform } from '../../testing/random.js';
+import { int8Feeds, int8Linear } from './int8-linear.js';
+import { dequantizeInt8, quantizeInt8 } from './quantize-int8.js';
+
+const IN = 24;
+const OUT = 10;
+/** An (OUT, IN) weight whose rows differ in scale, with one large outlier. */
+function weight(seed: number): Float32Array {
+  const rand = mulberry32(seed);
+  const w = Float32Array.from(uniform(rand, OUT * IN), (v, i) => v * (1 + Math.floor(i / IN)) * 0.02);
+  w[3 * IN + 7] = 0.9;
+  return w;
+}
+
+/** x (m, IN) times the (OUT, IN) weight, in float64. */
+function product(x: Float32Array, w: Float32Array, m: number): Float64Array {
+  const y = new Float64Array(m * OUT);
+  for (let r = 0; r < m; r++) for (let o = 0; o < OUT; o++) {
+    let s = 0;
+    for (let i = 0; i < IN; i++) s += x[r * IN + i]! * w[o * IN + i]!;
+    y[r * OUT + o] = s;
+  }
+  return y;
+}
+
+describe('int8 frozen weights', () => {
+  const rt = new Runtime();
+  after(() => rt.close());
+
+  it('quantizes each output feature to within half a step of its own scale, in either checkpoint layout', () => {
+    const w = weight(1);
+    const t = quantizeInt8(w, [OUT, IN], 'linear');
+    assert.equal(t.codes.length, IN * OUT);
+    const back = dequantizeInt8(t, 'linear');
+    for (let o = 0; o < OUT; o++) {
+      const rowMax = Math.max(...w.subarray(o * IN, (o + 1) * IN).map(Math.abs));
+      assert.ok(Math.abs(t.scales[o]! - rowMax / 127) < 1e-9, `scale ${o}`);
+      for (let i = 0; i < IN; i++) assert.ok(Math.abs(back[o * IN + i]! - w[o * IN + i]!) <= t.scales[o]! / 2 + 1e-9);
+      assert.equal(Math.max(...Array.from({ length: IN }, (_, i) => Math.abs(t.codes[i * OUT + o]!))), 127, `feature ${o} spans the code range`);
+    }
+    // GPT-2's Conv1D stores the same weight transposed: the same codes and scales.
+    const transposed = Float32Array.from({ length: IN * OUT }, (_, p) => w[(p % OUT) * IN + Math.floor(p / OUT)]!);
+    const c = quantizeInt8(transposed, [IN, OUT], 'conv1d');
+    assert.deepEqual(c.codes, t.codes);
+    assert.deepEqual(c.scales, t.scales);
+    assert.deepEqual(dequantizeInt8(c, 'conv1d'), Float32Array.from(transposed, (_, p) => back[(p % OUT) * IN + Math.floor(p / OUT)]!));
+  });
+
+  it('multiplies within the rounding of both operands, and an all-zero row stays zero', async () => {
+    const w = weight(2);
+    const t = quantizeInt8(w, [OUT, IN], 'linear');
+    const [b, s] = [2, 3];
+    const x = Float32Array.from(uniform(mulberry32(3), b * s * IN, -2, 2));
+    x.fill(0, IN, 2 * IN); // row 1 carries nothing (a token with no gradient)
+    const g = new Graph();
+    const y = int8Linear(g, g.input('x', [b, s, IN]), 'w', IN, OUT);
+    const exe = await rt.compile(g, { y });
+    const got = (await exe.run({ x, ...int8Feeds('w', t) })).y!.data as Float32Array;
+    const want = product(x, w, b * s);
+    for (let r = 0; r < b * s; r++) {
+      const xMax = Math.max(...x.subarray(r * IN, (r + 1) * IN).map(Math.abs));
+      for (let o = 0; o < OUT; o++) {
+        // Each term's error is below |x| half a weight step plus |w| half an input step.
+        let bound = 0;
+        for (let i = 0; i < IN; i++) bound += Math.abs(x[r * IN + i]!) * t.scales[o]! / 2 + Math.abs(w[o * IN + i]!) * xMax / 254;
+        const err = Math.abs(got[r * OUT + o]! - want[r * OUT + o]!);
+        assert.ok(err <= bound * 1.0001 + 1e-6, `row ${r} col ${o}: error ${err} above ${bound}`);
+      }
+    }
+    assert.deepEqual([...got.subarray(OUT, 2 * OUT)], new Array(OUT).fill(0));
+    assert.ok(got.every(Number.isFinite));
+  });
+
+  it('gives the same product with the codes transposed', async () => {
+    const t = quantizeInt8(weight(4), [OUT, IN], 'linear');
+    const codesT = Int8Array.from({ length: IN * OUT }, (_, p) => t.codes[(p % IN) * OUT + Math.floor(p / IN)]!);
+    const g = new Graph();
+    const x = g.input('x', [5, IN]);
+    const plain = g.int8MatMul(x, g.input('codes', [IN, OUT], 'int8'));
+    const transposed = g.int8MatMul(x, g.input('codes_t', [OUT, IN], 'int8'), true);
+    const exe = await rt.compile(g, { plain, transposed });
+    const out = await exe.run({
+      x: Float32Array.from(uniform(mulberry32(5), 5 * IN)),
+      codes: { data: t.codes, shape: [IN, OUT], dtype: 'int8' },
+      codes_t: { data: codesT, shape: [OUT, IN], dtype: 'int8' },
+    });
+    assert.deepEqual(out.transposed!.data, out.plain!.data);
+  });
+});
