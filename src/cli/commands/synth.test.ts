@@ -1,12 +1,11 @@
 // tuna synth against a scripted OpenAI-compatible endpoint on 127.0.0.1, run in this process.
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { writeTinyModel } from '../../data/testing/tiny-tokenizers.js';
-import { startScriptedEndpoint, type ScriptedReply, type ScriptedRequest } from '../../endpoint/testing/scripted-endpoint.js';
+import { closedPort, startScriptedEndpoint, type ScriptedReply, type ScriptedRequest } from '../../endpoint/testing/scripted-endpoint.js';
 import { tuna } from '../testing/run-cli.js';
 import { runSynth, synthSchema } from './synth.js';
 
@@ -34,13 +33,6 @@ const groundedReply = (r: ScriptedRequest) => {
 const rows = async (file: string) => (await readFile(file, 'utf8')).trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
 const common = (url: string, out: string) => ['--out', out, '--endpoint', url, '--model', 'teacher', '--concurrency', '1', '--json'];
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe('tuna synth', () => {
   it('reads every kind of document, keeps grounded pairs with their source, and its output passes inspect and prepare unchanged', async () => {
@@ -285,7 +277,7 @@ describe('tuna synth', () => {
     const server = await startScriptedEndpoint({ apiKey: 'sesame', reply: groundedReply });
     const file = join(docs, 'notes.txt');
     try {
-      const port = await freePort();
+      const port = await closedPort();
       const cases: [string[], RegExp][] = [
         [['--endpoint', `http://127.0.0.1:${port}/v1`, '--model', 'teacher'], /cannot reach http:\/\/127\.0\.0\.1:\d+\/v1: ECONNREFUSED/],
         [['--endpoint', server.url, '--model', 'teacher', '--api-key-env', 'TUNA_SYNTH_TEST_WRONG_KEY'], /refused the API key \(HTTP 401\)/],
