@@ -18,7 +18,7 @@ export interface CommandSpec<S extends z.ZodObject> {
   name: string;
   summary: string;
   /** Positional arguments, mapped onto schema fields of the same name. */
-  args?: { name: keyof z.infer<S> & string; required: boolean }[];
+  args?: { name: keyof z.infer<S> & string; required: boolean; variadic?: boolean }[];
   schema: S;
   /** Whether the command prints results that --json can carry. */
   json?: boolean;
@@ -72,9 +72,15 @@ export function describeFields(schema: z.ZodObject): FieldInfo[] {
   });
 }
 
+/** `<file>`, `[file]`, or `[docs...]` for a list. */
+export function argumentUsage(arg: { name: string; required: boolean; variadic?: boolean }): string {
+  const name = arg.variadic ? `${arg.name}...` : arg.name;
+  return arg.required ? `<${name}>` : `[${name}]`;
+}
+
 function toCommander<S extends z.ZodObject>(spec: CommandSpec<S>, run: (raw: Record<string, unknown>) => Promise<void>): Command {
   const cmd = new Command(spec.name).description(spec.summary).helpOption('-h, --help', 'show this help');
-  for (const arg of spec.args ?? []) cmd.argument(arg.required ? `<${arg.name}>` : `[${arg.name}]`);
+  for (const arg of spec.args ?? []) cmd.argument(argumentUsage(arg));
   const positional = new Set((spec.args ?? []).map((a) => a.name as string));
   for (const f of describeFields(spec.schema)) {
     if (positional.has(f.key)) continue;

@@ -47,3 +47,9 @@ test('off a terminal the bar prints whole lines and messages pass through untouc
   assert.equal(writes.length, 3);
   assert.ok(writes.every((w) => w.endsWith('\n') && !w.includes('\r')));
 });
+
+test('extra fields go between the bar and the times', () => {
+  const { stream, writes } = terminal();
+  new ProgressBar(stream, 4, () => 0).update({ step: 1, total: 2, label: 'chunk', extra: 'kept 3  dropped 1' });
+  assert.match(writes.at(-1)!, /^\rchunk 1\/2  \[=>  \]  kept 3  dropped 1  elapsed 0s  ETA /);
+});

@@ -8,6 +8,8 @@ export interface ProgressFields {
   loss?: number;
   tokensPerSecond?: number;
   label?: string;
+  /** More fields for the line, already formatted (pairs kept, dropped, tokens). */
+  extra?: string;
 }
 
 export function formatDuration(seconds: number): string {
@@ -55,6 +57,7 @@ export class ProgressBar {
       `[${bar}]`,
       p.loss !== undefined ? `loss ${p.loss.toFixed(4)}` : '',
       p.tokensPerSecond !== undefined ? `${Math.round(p.tokensPerSecond)} tok/s` : '',
+      p.extra ?? '',
       `elapsed ${formatDuration(elapsed)}`,
       `ETA ${formatDuration(eta)}`,
     ].filter(Boolean);

@@ -86,10 +86,19 @@ describe('the README walkthrough', () => {
     const records = (await readFile(join(REPO, 'examples', 'tuna-docs.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     const answers = new Map(records.map((r) => [r.question, r.answer]));
     // It lists no models, as some servers do, so any name the README uses is accepted.
+    // For `tuna synth` it proposes one pair copied from the chunk it is shown.
     endpoint = await startScriptedEndpoint({
       models: [],
-      reply: (request) => answers.get(request.messages.findLast((m) => m.role === 'user')?.content ?? '') ?? 'I do not know.',
+      reply: (request) => {
+        const asked = request.messages.findLast((m) => m.role === 'user')?.content ?? '';
+        const chunk = /<excerpt>\n([\s\S]*?)\n<\/excerpt>/.exec(asked)?.[1];
+        if (chunk !== undefined) return JSON.stringify({ pairs: [{ question: 'What does the handbook say first?', answer: chunk.split(/\s+/).slice(0, 12).join(' ') }] });
+        return answers.get(asked) ?? 'I do not know.';
+      },
     });
+    // The documents `tuna synth docs/` reads.
+    await mkdir(join(root, 'work', 'docs'));
+    await writeFile(join(root, 'work', 'docs', 'handbook.md'), '# Handbook\n\nTuna fine-tunes small models on your own machine, with LoRA, QLoRA or full fine-tuning.\n');
     env = { ...process.env, PATH: `${join(root, 'bin')}:${process.env.PATH}`, M: join(root, 'model'), HF_HUB_OFFLINE: '1', NO_COLOR: '1' };
   });
   after(async () => {
@@ -100,7 +109,7 @@ describe('the README walkthrough', () => {
   it('runs every command of every step, in order', async () => {
     const commands = walkthroughCommands(await readFile(join(REPO, 'README.md'), 'utf8'));
     const used = new Set(commands.map((c) => c.split(/\s+/)[1]));
-    for (const command of ['inspect', 'prepare', 'train', 'eval', 'generate', 'chat', 'merge', 'serve', 'quantize']) {
+    for (const command of ['synth', 'inspect', 'prepare', 'train', 'eval', 'generate', 'chat', 'merge', 'export', 'serve', 'quantize']) {
       assert.ok(used.has(command), `the walkthrough has no tuna ${command} line`);
     }
     for (const line of commands) {
@@ -111,8 +120,10 @@ describe('the README walkthrough', () => {
       });
       assert.equal(run.code, 0, `${line}\n(run as: ${localized(line, endpoint.url)})\n${run.stderr}`);
     }
+    const pairs = (await readFile(join(root, 'work', 'synth.jsonl'), 'utf8')).trim().split('\n');
+    assert.equal(JSON.parse(pairs[0]!).source.file, 'docs/handbook.md');
     // What the later steps promise to have written.
-    for (const file of ['data/test.jsonl', 'run/adapter/adapter_config.json', 'report/report.html', 'merged/model.safetensors', 'm-4bit/config.json']) {
+    for (const file of ['synth.jsonl', 'data/test.jsonl', 'run/adapter/adapter_config.json', 'report/report.html', 'merged/model.safetensors', 'tuna-docs.gguf', 'tuna-docs-lora.gguf', 'm-4bit/config.json']) {
       await readFile(join(root, 'work', file));
     }
   });

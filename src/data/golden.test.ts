@@ -6,13 +6,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { BpeStyle } from '../tokenizer/index.js';
-import type { ChatExample, Example, PairExample, TextExample } from './example.js';
-import { packExamples } from './pack.js';
-import { segmentsText } from './segments.js';
-import { chatRendererOf } from './template-choice.js';
+import type { ChatExample, Example, PairExample, TextExample } from './format/example.js';
+import { packExamples } from './tokenize/pack.js';
+import { segmentsText } from './tokenize/segments.js';
+import { chatRendererOf } from './tokenize/template-choice.js';
 import { builtinTemplate } from './templates/index.js';
 import { tinyTokenizer } from './testing/tiny-tokenizers.js';
-import { segmentTokenizer } from './tokenize.js';
+import { segmentTokenizer } from './tokenize/tokenize.js';
 
 const GOLDEN = join(import.meta.dirname, '../../fixtures/data/golden-tokenized.json');
 

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { test } from 'node:test';
 import { TunaInputError } from '../errors.js';
 import { ChatEndpoint, EndpointError, endpointBaseUrl } from './client.js';
-import { startScriptedEndpoint } from './testing/scripted-endpoint.js';
+import { closedPort, startScriptedEndpoint } from './testing/scripted-endpoint.js';
 
 const ask = [{ role: 'user' as const, content: 'hi' }];
 
@@ -54,7 +53,7 @@ test('check(): a wrong key, an unknown model and nothing listening are input err
   } finally {
     await server.close();
   }
-  const closed = await freePort();
+  const closed = await closedPort();
   await assert.rejects(new ChatEndpoint({ url: `http://127.0.0.1:${closed}/v1`, model: 'm', maxRetries: 0 }).check(), (e: unknown) =>
     e instanceof TunaInputError && /cannot reach http:\/\/127\.0\.0\.1:\d+\/v1: ECONNREFUSED/.test(e.message));
 });
@@ -71,10 +70,3 @@ test('JSON mode is asked for, and dropped for the rest of the run when the serve
   }
 });
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}

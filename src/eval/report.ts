@@ -1,6 +1,6 @@
 // Writes an evaluation report folder: report.md, report.html and, with a training log, loss.svg.
-import { writeOutputFiles } from '../data/write-output-files.js';
-import type { OutputFile } from '../data/write-output-files.js';
+import { writeOutputFiles } from '../data/prepare/write-output-files.js';
+import type { OutputFile } from '../data/prepare/write-output-files.js';
 import { lossCurveSvg } from './loss-chart.js';
 import { reportContent } from './report-content.js';
 import type { ReportInput } from './report-content.js';

@@ -70,5 +70,6 @@ export const gptNeox: Architecture<GptNeoxConfig> = {
   linearModules: (c) => Array.from({ length: c.numHiddenLayers }, (_, i) => LINEAR.map((m) => `gpt_neox.layers.${i}.${m}`)).flat(),
   defaultLoraTargets: ['query_key_value'],
   lookupOnlyEmbedding: () => 'gpt_neox.embed_in.weight',
+  outputHead: () => ({ weight: 'embed_out.weight', module: 'embed_out', tied: false }),
   forward,
 };

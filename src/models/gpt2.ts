@@ -66,6 +66,7 @@ export const gpt2: Architecture<Gpt2Config> = {
   linearModules: (c) => Array.from({ length: c.numHiddenLayers }, (_, i) => CONV1D.map((m) => `transformer.h.${i}.${m}`)).flat(),
   defaultLoraTargets: ['c_attn'],
   lookupOnlyEmbedding: () => null, // wte is also the output head
+  outputHead: () => ({ weight: 'transformer.wte.weight', module: 'lm_head', tied: true }),
   conv1dModules: CONV1D,
   forward,
 };

@@ -88,6 +88,7 @@ export const llama: Architecture<Config> = {
   linearModules,
   defaultLoraTargets: ['q_proj', 'v_proj'],
   lookupOnlyEmbedding: (c) => (c.tieWordEmbeddings ? null : 'model.embed_tokens.weight'),
+  outputHead: (c) => ({ weight: c.tieWordEmbeddings ? 'model.embed_tokens.weight' : 'lm_head.weight', module: 'lm_head', tied: c.tieWordEmbeddings }),
   forward,
 };
 

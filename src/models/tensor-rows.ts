@@ -22,12 +22,16 @@ export class TensorRows {
   rows(ids: readonly number[]): Float32Array {
     const out = new Float32Array(ids.length * this.hidden);
     ids.forEach((id, i) => {
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocab) {
-        throw new TunaInputError(`token id ${id} is outside the vocabulary of ${this.vocab} (${this.info.name} in ${this.path})`);
-      }
+      this.checkId(id);
       out.set(this.range(id, 1), i * this.hidden);
     });
     return out;
+  }
+
+  private checkId(id: number): void {
+    if (!Number.isInteger(id) || id < 0 || id >= this.vocab) {
+      throw new TunaInputError(`token id ${id} is outside the vocabulary of ${this.vocab} (${this.info.name} in ${this.path})`);
+    }
   }
 
   /** The whole table in float32 (for saving or training it). */
@@ -45,6 +49,29 @@ export class TensorRows {
     return out;
   }
 
+  /**
+   * For each id, the other ids whose row holds the same bytes (equal values: a frozen output head
+   * gives them the same logit). One pass over the table, about 4 MB of rows at a time.
+   */
+  twins(ids: readonly number[]): Map<number, number[]> {
+    const wanted = [...new Set(ids)];
+    for (const id of wanted) this.checkId(id);
+    const refs = wanted.map((id) => Buffer.from(this.bytes(id, 1)));
+    const out = new Map<number, number[]>(wanted.map((id) => [id, []]));
+    const step = Math.max(1, Math.floor((4 << 20) / this.rowBytes));
+    for (let first = 0; first < this.vocab; first += step) {
+      const count = Math.min(step, this.vocab - first);
+      const chunk = Buffer.from(this.bytes(first, count).buffer);
+      for (let r = 0; r < count; r++) {
+        const row = chunk.subarray(r * this.rowBytes, (r + 1) * this.rowBytes);
+        wanted.forEach((id, i) => {
+          if (first + r !== id && row.equals(refs[i]!)) out.get(id)!.push(first + r);
+        });
+      }
+    }
+    return out;
+  }
+
   close(): void {
     if (this.fd !== null) closeSync(this.fd);
     this.fd = null;
@@ -52,10 +79,15 @@ export class TensorRows {
 
   /** `count` consecutive rows from `first`, in one read. */
   private range(first: number, count: number): Float32Array {
+    return asFloat32(this.info, decodeTensorBytes(this.info.dtype, this.bytes(first, count)));
+  }
+
+  /** The stored bytes of `count` consecutive rows from `first`. */
+  private bytes(first: number, count: number): Uint8Array {
     const bytes = new Uint8Array(count * this.rowBytes);
     this.fd ??= openSync(this.path, 'r');
     const read = readSync(this.fd, bytes, 0, bytes.length, this.info.fileOffset + first * this.rowBytes);
     if (read !== bytes.length) throw new TunaInputError(`${this.path}: "${this.info.name}" rows ${first}..${first + count - 1} are truncated; the file changed since it was opened`);
-    return asFloat32(this.info, decodeTensorBytes(this.info.dtype, bytes));
+    return bytes;
   }
 }

@@ -62,6 +62,15 @@ export interface ForwardOptions {
   lastOnly?: boolean;
 }
 
+/** Where a model's output head lives: its weight's checkpoint key, its Hugging Face module, and whether it is the input embedding. */
+export interface OutputHead {
+  /** `model.embed_tokens.weight` when tied, else `lm_head.weight`; GPT-2 `transformer.wte.weight`, GPT-NeoX `embed_out.weight`. */
+  weight: string;
+  /** The head's module path in transformers (`lm_head`, `embed_out`), tied or not. */
+  module: string;
+  tied: boolean;
+}
+
 export interface Architecture<C extends { modelType: string } = HfModelConfig> {
   readonly modelTypes: readonly string[];
   /** Checkpoint keys and shapes, in checkpoint order. */
@@ -74,6 +83,8 @@ export interface Architecture<C extends { modelType: string } = HfModelConfig> {
   defaultLoraTargets: readonly string[];
   /** The input embedding's key when nothing but the token lookup reads it (untied), else null. */
   lookupOnlyEmbedding(config: C): string | null;
+  /** The matrix the logits are computed from (the input embedding when tied) and the output head's module path. */
+  outputHead(config: C): OutputHead;
   /** Module paths stored in Conv1D layout (GPT-2), for fan_in_fan_out. */
   conv1dModules?: readonly string[];
   forward(ctx: LayerContext, config: C, inputs: ForwardInputs, options?: ForwardOptions): ForwardOutputs;

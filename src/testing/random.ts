@@ -1,5 +1,5 @@
 // A small seeded PRNG (mulberry32) so tests, initialisation and sampling draw the same numbers on every machine.
-import { mulberry32 as mulberry32Uint32 } from '../data/prng.js';
+import { mulberry32 as mulberry32Uint32 } from '../data/split/prng.js';
 
 /** Uniform numbers in [0, 1) from mulberry32 (the same stream the data split uses, scaled). */
 export function mulberry32(seed: number): () => number {

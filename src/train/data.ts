@@ -74,7 +74,7 @@ export async function loadTrainingData(path: string, options: LoadDataOptions): 
     const test = await readPreparedJsonl(join(path, 'test.jsonl')).catch(() => []);
     return { train, test };
   }
-  const { prepareInMemory } = await import('../data/prepare.js');
+  const { prepareInMemory } = await import('../data/prepare/prepare.js');
   options.log(`preparing ${path} with the ${options.template ?? 'default'} template`);
   const prepared = await prepareInMemory(path, {
     model: options.modelDir, template: options.template, maxLength: options.maxLength, truncation: options.truncation, testSize: options.testSize, seed: options.seed,

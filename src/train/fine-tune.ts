@@ -11,11 +11,12 @@ import { saveModelFolder } from '../models/save.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { TrainExample } from './batching.js';
 import { loadTrainingData } from './data.js';
+import { frozenHeadWarnings } from './eos-reachability.js';
 import { fullTarget, loraTarget } from './targets.js';
 import { train, type StepMetrics, type TrainResult } from './trainer.js';
 import { basePrecision, moduleList, recomputation, trainOptionsSchema, type FineTuneInput } from './options.js';
 import { resumeOptions } from './resume-options.js';
-import { chooseMaxLength } from '../data/max-length.js';
+import { chooseMaxLength } from '../data/tokenize/max-length.js';
 import { TunaInputError } from '../errors.js';
 
 export type { FineTuneInput, FineTuneOptions } from './options.js';
@@ -93,6 +94,7 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
   }
   const trainableLine = lora ? lora.trainableParametersLine() : fullLine(model);
   log(trainableLine);
+  for (const w of await frozenHeadWarnings(lora, options.method, trainSet)) log(`warning: ${w.message}`);
   log(`training on ${trainSet.length} examples, evaluating on ${evalSet.length}`);
   const warmup = options.warmup < 1 ? { warmupRatio: options.warmup } : { warmupSteps: options.warmup };
   await mkdir(options.out, { recursive: true });

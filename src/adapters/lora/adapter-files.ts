@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { TunaInputError } from '../../errors.js';
 import { formatShape, sameShape } from '../../graph/shape.js';
 import { writeFolderAtomically } from '../../io/atomic-dir.js';
-import { openSafetensors, writeSafetensors, type TensorToWrite } from '../../io/safetensors.js';
+import { openSafetensors, writeSafetensors, type SafetensorsFile, type TensorToWrite } from '../../io/safetensors.js';
 import type { CausalLM } from '../../models/model.js';
 import { fromPeftConfigJson, toPeftConfigJson } from './config.js';
 import { loraKey, LoraModel } from './lora-model.js';
@@ -25,6 +25,10 @@ export function adapterStateDict(lora: LoraModel, baseWeights?: Map<string, Floa
     const data = baseWeights?.get(name);
     if (data) out[`base_model.model.${name}`] = { dtype: 'F32', shape: lora.base.shapes.get(name)!, data };
   }
+  // With ensure_weight_tying PEFT saves the tied head too, under the head's own module name.
+  const tied = lora.trainedTiedHead;
+  const embedding = tied && baseWeights?.get(tied.weight);
+  if (tied && embedding) out[`base_model.model.${tied.module}.weight`] = { dtype: 'F32', shape: lora.base.shapes.get(tied.weight)!, data: embedding };
   return out;
 }
 
@@ -61,6 +65,24 @@ export async function saveAdapter(lora: LoraModel, dir: string, extra?: Map<stri
   });
 }
 
+/**
+ * A trained tied embedding without ensure_weight_tying: PEFT applies it to the input only, and the
+ * head is whatever the base matrix holds after loading: the saved head tensor (Tuna writes the
+ * embedding there, so the head is tied again) or, without one, the original, which Tuna cannot compute.
+ */
+async function checkTiedHead(lora: LoraModel, file: SafetensorsFile, where: string): Promise<void> {
+  const tied = lora.trainedTiedHead;
+  if (!tied || lora.config.ensureWeightTying) return;
+  const headKey = `base_model.model.${tied.module}.weight`;
+  const embedKey = `base_model.model.${tied.weight}`;
+  if (file.has(headKey) && file.has(embedKey) && Buffer.from(await file.readRaw(headKey)).equals(Buffer.from(await file.readRaw(embedKey)))) return;
+  throw new TunaInputError(
+    `${where}: modules_to_save trains ${tied.weight}, which this model also uses as its output head (tied), but ensure_weight_tying is false ` +
+      `and "${headKey}" is ${file.has(headKey) ? 'another matrix' : 'missing'}: PEFT then applies the trained embedding to the input only and keeps ` +
+      `a different head, which Tuna does not compute. If the adapter was trained with the head tied (as Tuna trains it), set "ensure_weight_tying": true in ${ADAPTER_CONFIG}; otherwise load it with PEFT`,
+  );
+}
+
 /** Loads a PEFT LoRA adapter (written by Tuna or by PEFT) onto a base model. */
 export async function loadAdapter(base: CausalLM, dir: string): Promise<{ lora: LoraModel; extra: Map<string, Float32Array> }> {
   const configPath = join(dir, ADAPTER_CONFIG);
@@ -72,7 +94,13 @@ export async function loadAdapter(base: CausalLM, dir: string): Promise<{ lora: 
     throw new TunaInputError(`${configPath}: ${missing ? 'not found; is this a PEFT adapter folder?' : `not valid JSON (${(error as Error).message})`}`);
   }
   const config = fromPeftConfigJson(json, configPath);
-  const lora = new LoraModel(base, config);
+  let lora: LoraModel;
+  try {
+    lora = new LoraModel(base, config);
+  } catch (error) {
+    if (error instanceof TunaInputError) throw new TunaInputError(`${configPath}: ${error.message}`);
+    throw error;
+  }
   const file = await openSafetensors(join(dir, ADAPTER_WEIGHTS));
   const where = join(dir, ADAPTER_WEIGHTS);
   // PEFT may save with or without the ".default" adapter name; Tuna accepts both.
@@ -93,5 +121,6 @@ export async function loadAdapter(base: CausalLM, dir: string): Promise<{ lora: 
     const key = `base_model.model.${name}`;
     if (file.has(key)) extra.set(name, await file.readFloat32(key));
   }
+  await checkTiedHead(lora, file, where);
   return { lora, extra };
 }

@@ -14,6 +14,8 @@ export const loraConfigSchema = z.object({
   bias: z.enum(['none', 'all', 'lora_only']).default('none').describe('Which biases train with the adapter'),
   useRslora: z.boolean().default(false).describe('Scale by loraAlpha / sqrt(r) (rank-stabilised LoRA)'),
   modulesToSave: z.array(z.string()).nullable().default(null).describe('Modules trained in full and saved with the adapter'),
+  ensureWeightTying: z.boolean().nullable().default(null)
+    .describe('A trained input embedding stays the output head of a tied model (PEFT ensure_weight_tying); null: true exactly when modules_to_save trains a tied embedding'),
   layersToTransform: z.union([z.number().int().nonnegative(), z.array(z.number().int().nonnegative())]).nullable().default(null)
     .describe('Only these layer indices get adapters'),
   taskType: z.string().default('CAUSAL_LM'),
@@ -52,7 +54,7 @@ export function toPeftConfigJson(c: LoraConfig, targetModules: string[] | string
     base_model_name_or_path: c.baseModelNameOrPath,
     bias: c.bias,
     corda_config: null,
-    ensure_weight_tying: false,
+    ensure_weight_tying: c.ensureWeightTying ?? false,
     eva_config: null,
     exclude_modules: null,
     fan_in_fan_out: c.fanInFanOut,
@@ -113,6 +115,8 @@ export function fromPeftConfigJson(json: Record<string, unknown>, file: string):
     bias: (json.bias as 'none') ?? 'none',
     useRslora: Boolean(json.use_rslora),
     modulesToSave: (json.modules_to_save as string[] | null) ?? null,
+    // PEFT before 0.18 has no such field and keeps the original head: false, as PEFT reads it.
+    ensureWeightTying: json.ensure_weight_tying === true,
     layersToTransform: (json.layers_to_transform as number[] | null) ?? null,
     taskType: str(json.task_type) ?? 'CAUSAL_LM',
     fanInFanOut: Boolean(json.fan_in_fan_out),

@@ -6,6 +6,7 @@ import type { Graph } from '../../graph/graph.js';
 import type { Tensor } from '../../graph/tensor.js';
 import type { LinearHook } from '../../models/context.js';
 import type { CausalLM } from '../../models/model.js';
+import { headModuleToSave } from '../../models/registry.js';
 import { mulberry32 } from '../../testing/random.js';
 import { loraConfig, loraScale, type LoraConfig, type LoraConfigInput } from './config.js';
 import { resolveTargets } from './targets.js';
@@ -49,6 +50,7 @@ export class LoraModel {
       this.adapters.set(module, { a, b: new Float32Array(outFeatures * r), inFeatures, outFeatures });
     }
     this.extraTrainable = this.trainableBaseParams();
+    this.config.ensureWeightTying = this.resolveWeightTying(c.ensureWeightTying);
     const compact = this.extraTrainable.find((name) => base.isFrozenCompact(name));
     if (compact && base.int8.has(compact)) {
       throw new TunaInputError(`"${compact}" is trained (modules_to_save) but the model holds it as int8 codes (an int8 frozen base); use --base-precision fp32 or nf4, or leave it out of modules_to_save`);
@@ -56,6 +58,27 @@ export class LoraModel {
     if (compact) {
       throw new TunaInputError(`"${compact}" is trained (modules_to_save) but the model was loaded frozen (float16, or rows read on demand); load it without \`frozen\``);
     }
+  }
+
+  /** The tied output head's module and weight when modules_to_save trains the embedding it shares, else null. */
+  get trainedTiedHead(): { module: string; weight: string } | null {
+    const head = this.base.arch.outputHead(this.base.config);
+    return head.tied && this.extraTrainable.includes(head.weight) ? head : null;
+  }
+
+  /**
+   * Tuna computes a tied model's logits from its one embedding matrix, trained or not: PEFT's
+   * ensure_weight_tying, set when modules_to_save trains that matrix (loadAdapter checks adapters without it).
+   */
+  private resolveWeightTying(given: boolean | null): boolean {
+    const head = this.base.arch.outputHead(this.base.config);
+    const headName = head.module.split('.').pop()!;
+    if (head.tied && (this.config.modulesToSave ?? []).some((m) => m === headName || m === head.module)) {
+      throw new TunaInputError(
+        `modules_to_save "${headName}": this model's output head is tied to its input embedding (${head.weight}), which Tuna trains as one matrix; use "${headModuleToSave(head)}"`,
+      );
+    }
+    return given ?? this.trainedTiedHead !== null;
   }
 
   /** (in, out) features of a module, from its base weight shape. */

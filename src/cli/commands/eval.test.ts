@@ -3,11 +3,10 @@
 // third column.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { startScriptedEndpoint, type ScriptedRequest } from '../../endpoint/testing/scripted-endpoint.js';
+import { closedPort, startScriptedEndpoint, type ScriptedRequest } from '../../endpoint/testing/scripted-endpoint.js';
 import { initModel } from '../../models/init-model.js';
 import { tuna } from '../testing/run-cli.js';
 
@@ -85,12 +84,7 @@ describe('tuna eval', () => {
 
   it('a wrong key, an unknown model, an endpoint that is down or a missing --baseline-model exit 2 before any model runs', async () => {
     const server = await startScriptedEndpoint({ models: ['teacher'], apiKey: 'sk-right', reply: () => 'x' });
-    const closed = await new Promise<number>((resolve) => {
-      const s = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = s.address() as { port: number };
-        s.close(() => resolve(port));
-      });
-    });
+    const closed = await closedPort();
     try {
       const base = ['eval', '--model', model, '--base', model, '--data', test, '--max-new-tokens', '2'];
       const cases: [string[], RegExp][] = [

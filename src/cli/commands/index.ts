@@ -12,5 +12,7 @@ import { mergeCommand } from './merge.js';
 import { evalCommand } from './eval.js';
 import { chatCommand } from './chat.js';
 import { quantizeCommand } from './quantize.js';
+import { exportCommand } from './export.js';
+import { synthCommand } from './synth.js';
 
-export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart, inspectCommand, prepareCommand, initModelCommand, trainCommand, evalCommand, generateCommand, chatCommand, mergeCommand, quantizeCommand, serveCommand] as unknown as CommandSpec<z.ZodObject>[];
+export const COMMANDS: CommandSpec<z.ZodObject>[] = [quickstart, synthCommand, inspectCommand, prepareCommand, initModelCommand, trainCommand, evalCommand, generateCommand, chatCommand, mergeCommand, exportCommand, quantizeCommand, serveCommand] as unknown as CommandSpec<z.ZodObject>[];

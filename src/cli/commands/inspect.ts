@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { DATASET_FORMATS, chooseMaxLength, formatInspection, inspectFile, modelFolder, modelPositions, parseColumnMap, readTemplateOption } from '../../data/index.js';
 import { loadTokenizer } from '../../tokenizer/index.js';
+import { eosRowWarnings } from '../../train/eos-reachability.js';
 import type { DatasetReport, TrainedMarker } from '../../data/index.js';
 import { defineCommand } from '../command.js';
 
@@ -35,6 +36,7 @@ export async function runInspect(options: InspectCommandOptions): Promise<Datase
     trainOnInputs: options.trainOnInputs,
   });
   if (warning) report.warnings.unshift({ code: 'above-model-positions', message: warning, count: 1, lines: [] });
+  if (folder && tokenizer && report.tokens) report.warnings.push(...await eosRowWarnings(folder, report.tokens.trainedEndIds, tokenizer));
   return report;
 }
 

@@ -8,11 +8,14 @@ import {
   DEFAULT_SEED,
   DEFAULT_TEST_SIZE,
   TRUNCATION_POLICIES,
+  modelFolder,
   parseColumnMap,
   prepareInMemory,
   writePreparedDataset,
 } from '../../data/index.js';
 import type { PrepareReport } from '../../data/index.js';
+import { loadTokenizer } from '../../tokenizer/index.js';
+import { eosRowWarnings } from '../../train/eos-reachability.js';
 import { defineCommand } from '../command.js';
 
 export const prepareSchema = z.object({
@@ -52,6 +55,10 @@ export async function runPrepare(options: PrepareCommandOptions): Promise<{ repo
     pack: options.pack,
     trainOnInputs: options.trainOnInputs,
   });
+  // The weights are read here, not in prepareInMemory: the data layer knows tokenizers, not models.
+  const folder = await modelFolder(options.model);
+  const train = prepared.report.train;
+  train.warnings.push(...await eosRowWarnings(folder, train.tokens.trainedEndIds, await loadTokenizer(folder)));
   const files = await writePreparedDataset(options.out, prepared);
   return { report: prepared.report, files };
 }

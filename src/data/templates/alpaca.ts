@@ -1,5 +1,5 @@
-import type { PairExample } from '../example.js';
-import type { PromptTemplate } from '../segments.js';
+import type { PairExample } from '../format/example.js';
+import type { PromptTemplate } from '../tokenize/segments.js';
 import { pairTemplate } from './pair-template.js';
 
 // The two Stanford Alpaca prompts (train.py, PROMPT_DICT), plus the newline after "### Response:" that

@@ -1,7 +1,7 @@
 import { TunaInputError } from '../../errors.js';
-import type { ChatMessage, Example } from '../example.js';
-import { mergeSegments, unsupportedExample } from '../segments.js';
-import type { PromptAndReference, PromptTemplate, RenderedExample, Segment } from '../segments.js';
+import type { ChatMessage, Example } from '../format/example.js';
+import { mergeSegments, unsupportedExample } from '../tokenize/segments.js';
+import type { PromptAndReference, PromptTemplate, RenderedExample, Segment } from '../tokenize/segments.js';
 import { questionText } from './pair-template.js';
 
 /** A message as a chat template sees it (no training weight). */

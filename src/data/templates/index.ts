@@ -1,6 +1,6 @@
 import { TunaInputError } from '../../errors.js';
-import type { DatasetFormat } from '../dataset-format.js';
-import type { PromptTemplate } from '../segments.js';
+import type { DatasetFormat } from '../format/dataset-format.js';
+import type { PromptTemplate } from '../tokenize/segments.js';
 import { alpacaTemplate } from './alpaca.js';
 import { chatTemplate } from './chat.js';
 import type { ChatRenderer } from './chat.js';

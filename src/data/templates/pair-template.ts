@@ -1,6 +1,6 @@
-import type { Example, ExampleKind, PairExample } from '../example.js';
-import { mergeSegments, unsupportedExample } from '../segments.js';
-import type { PromptAndReference, PromptTemplate, RenderedExample } from '../segments.js';
+import type { Example, ExampleKind, PairExample } from '../format/example.js';
+import { mergeSegments, unsupportedExample } from '../tokenize/segments.js';
+import type { PromptAndReference, PromptTemplate, RenderedExample } from '../tokenize/segments.js';
 
 /** The question text of a pair for templates with no separate input slot: Alpaca's input follows the instruction. */
 export function questionText(pair: PairExample): string {

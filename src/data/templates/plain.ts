@@ -1,6 +1,6 @@
-import type { Example } from '../example.js';
-import { mergeSegments, unsupportedExample } from '../segments.js';
-import type { PromptAndReference, PromptTemplate, RenderedExample } from '../segments.js';
+import type { Example } from '../format/example.js';
+import { mergeSegments, unsupportedExample } from '../tokenize/segments.js';
+import type { PromptAndReference, PromptTemplate, RenderedExample } from '../tokenize/segments.js';
 import { questionText } from './pair-template.js';
 
 function plainPrompt(example: Example): PromptAndReference {

@@ -1,4 +1,4 @@
-import type { PromptTemplate } from '../segments.js';
+import type { PromptTemplate } from '../tokenize/segments.js';
 import { pairTemplate, questionText } from './pair-template.js';
 
 /**

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { TunaInputError } from '../../errors.js';
-import type { Example, FieldsExample } from '../example.js';
-import type { TemplateFields } from '../normalize-record.js';
-import { mergeSegments, unsupportedExample } from '../segments.js';
-import type { PromptAndReference, PromptTemplate, RenderedExample } from '../segments.js';
-import { decodeUtf8File } from '../utf8-text.js';
+import type { Example, FieldsExample } from '../format/example.js';
+import type { TemplateFields } from '../format/normalize-record.js';
+import { mergeSegments, unsupportedExample } from '../tokenize/segments.js';
+import type { PromptAndReference, PromptTemplate, RenderedExample } from '../tokenize/segments.js';
+import { decodeUtf8File } from '../load/utf8-text.js';
 
 /** Placeholders that mark the trained answer, in the order they are looked for. */
 export const ANSWER_PLACEHOLDERS = ['answer', 'response', 'output', 'completion'] as const;
@@ -36,6 +36,23 @@ function parseParts(text: string, source: string): Part[] {
   }
   if (literal !== '') parts.push({ literal });
   return parts;
+}
+
+/** The `{name}` placeholders of a text, in order of first use. */
+export function templatePlaceholders(text: string, source = 'template'): string[] {
+  return [...new Set(parseParts(text, source).flatMap((part) => ('field' in part ? [part.field] : [])))];
+}
+
+/** Fills the `{name}` placeholders of a text (`{{` and `}}` are literal braces); an unknown name is an input error. */
+export function fillPlaceholders(text: string, values: Readonly<Record<string, string>>, source = 'template'): string {
+  return parseParts(text, source)
+    .map((part) => {
+      if ('literal' in part) return part.literal;
+      const value = values[part.field];
+      if (value === undefined) throw new TunaInputError(`${source}: unknown placeholder {${part.field}}; the placeholders are ${Object.keys(values).map((k) => `{${k}}`).join(', ')}.`);
+      return value;
+    })
+    .join('');
 }
 
 function findAnswer(parts: Part[], source: string): number {

@@ -1,7 +1,7 @@
 // An OpenAI-compatible endpoint on 127.0.0.1 whose chat replies come from a script: tests decide
 // every answer (text, status, a dropped connection) and read back every request.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 
 export interface ScriptedRequest {
   model: string;
@@ -63,4 +63,13 @@ export async function startScriptedEndpoint(options: ScriptedEndpointOptions): P
     requests,
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   };
+}
+
+/** A port on 127.0.0.1 that nothing listens on (it was free a moment ago): for "cannot reach" tests. */
+export async function closedPort(): Promise<number> {
+  const probe = createNetServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
 }

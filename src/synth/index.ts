@@ -1,0 +1,13 @@
+export { synthesize } from './synthesize.js';
+export type { StopReason, SynthProgress, SynthSummary, SynthesizeOptions } from './synthesize.js';
+export { APPROXIMATE_COUNTER, chunkText, tokenizerCounter } from './chunk.js';
+export type { Chunk, ChunkOptions, TokenCounter } from './chunk.js';
+export { DROP_REASONS, groundingScore, isRefusal, passesSelfInstructFilter } from './filters.js';
+export type { DropReason } from './filters.js';
+export { parseReply, REPLY_PROBLEMS } from './parse-reply.js';
+export { PROMPT_PLACEHOLDERS, SYNTH_STYLES } from './prompts.js';
+export type { SynthStyle } from './prompts.js';
+export { RougeDeduper } from './rouge-dedupe.js';
+export { DOCUMENT_EXTENSIONS, listDocumentFiles, readDocument } from './readers/read-documents.js';
+export type { SynthDocument } from './readers/document.js';
+export { formatSummary, progressExtra } from './summary.js';
