@@ -80,6 +80,16 @@ const specs: Record<Op, OpSpec> = {
   GreaterOrEqual: comparison((g, a, b) => g.greaterOrEqual(a, b)),
   Not: comparison((g, a, b) => g.not(g.less(a, b))),
   And: comparison((g, a, b) => g.and(g.less(a, b), g.greater(a, g.scalar(-0.5, a.dtype)))),
+  // Bits of two bytes unpacked into a 0/1 mask that routes the gradient.
+  BitShift: {
+    shapes: [[[2, 8]], [[8]]],
+    build: (g, [a]) => {
+      const bytes = g.constant(Uint8Array.from([0b10110010, 0b01001101]), [2, 1], 'uint8');
+      const up = g.bitShift(bytes, g.constant(Uint8Array.from([7, 6, 5, 4, 3, 2, 1, 0]), [8], 'uint8'), 'left');
+      const bits = g.bitShift(up, g.constant(Uint8Array.from([7]), [], 'uint8'), 'right');
+      return g.mul(g.cast(bits, a!.dtype), g.mul(a!, a!));
+    },
+  },
   Where: {
     shapes: [[[3, 4], [3, 4]], [[3, 4], [4]], [[2, 1], [3]]],
     build: (g, [a, b]) => g.where(g.greater(g.add(a!, b!), g.scalar(0, a!.dtype)), a!, b!),

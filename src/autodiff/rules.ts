@@ -105,7 +105,7 @@ export const gradRules = {
     const t = g.mul(gy, y);
     return [g.sub(t, g.mul(t, y))];
   },
-  Equal: none, Less: none, Greater: none, LessOrEqual: none, GreaterOrEqual: none, Not: none, And: none,
+  Equal: none, Less: none, Greater: none, LessOrEqual: none, GreaterOrEqual: none, Not: none, And: none, BitShift: none,
   Where: ({ g, x, gy }) => {
     const zero = g.scalar(0, gy.dtype);
     return [null, g.where(x[0]!, gy, zero), g.where(x[0]!, zero, gy)];

@@ -123,6 +123,13 @@ export class Graph {
     return this.emit('And', [a, b], {}, [this.broadcast('And', a, b)], ['bool']);
   }
 
+  /** a shifted by b bits, elementwise with broadcasting, in uint8 (bits shifted past the edge are lost). */
+  bitShift(a: Tensor, b: Tensor, direction: 'left' | 'right'): Tensor {
+    this.expectDType('BitShift', a, ['uint8']);
+    this.sameDType('BitShift', a, b);
+    return this.emit('BitShift', [a, b], { direction }, [this.broadcast('BitShift', a, b)], ['uint8']);
+  }
+
   where(cond: Tensor, a: Tensor, b: Tensor): Tensor {
     this.expectDType('Where', cond, ['bool']);
     this.sameDType('Where', a, b);

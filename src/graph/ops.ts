@@ -10,6 +10,8 @@ export interface OpAttrs {
   Tanh: object; Erf: object; Sigmoid: object;
   Equal: object; Less: object; Greater: object; LessOrEqual: object; GreaterOrEqual: object;
   Not: object; And: object;
+  /** Unsigned integer shift of a by b bits (bits shifted out are lost): unpacks bit masks. */
+  BitShift: { direction: 'left' | 'right' };
   Where: object;
   MatMul: object;
   Reshape: { shape: number[] };

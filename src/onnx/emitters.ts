@@ -32,6 +32,7 @@ export const emitters = {
   Neg: same, Exp: same, Log: same, Sqrt: same, Reciprocal: same, Tanh: same, Erf: same, Sigmoid: same,
   Equal: same, Less: same, Greater: same, LessOrEqual: same, GreaterOrEqual: same, Not: same, And: same,
   Where: same, MatMul: same, GatherND: same,
+  BitShift: (ctx) => make(ctx, 'BitShift', ctx.inputs, [stringAttr('direction', ctx.attrs.direction.toUpperCase())]),
   Reshape: (ctx) => make(ctx, 'Reshape', [ctx.inputs[0]!, ctx.int64('shape', ctx.attrs.shape)]),
   Transpose: (ctx) => make(ctx, 'Transpose', ctx.inputs, [intsAttr('perm', ctx.attrs.perm)]),
   Slice: (ctx) => make(ctx, 'Slice', [

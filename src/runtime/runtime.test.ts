@@ -30,6 +30,30 @@ describe('runtime', () => {
     assert.deepEqual(out.y!.shape, [2, 2]);
   });
 
+  it('frees a session once every compile of it is released; kept outputs outlive it, and a reusable model compiles again', async () => {
+    const build = () => {
+      const g = new Graph();
+      const x = g.input('x', [4]);
+      return { g, y: g.mul(g.add(x, g.scalar(1)), x) };
+    };
+    const feeds = { x: new Float32Array([1, 2, 3, 4]) };
+    const first = build();
+    const exe = await rt.compile(first.g, { y: first.y }, { reusable: true });
+    const second = build();
+    assert.equal(await rt.compile(second.g, { y: second.y }, { reusable: true }), exe);
+    await exe.run(feeds, { keep: { y: 'kept-y' }, fetch: [] });
+    await rt.release(exe);
+    assert.deepEqual(Array.from((await exe.run(feeds)).y!.data as Float32Array), [2, 6, 12, 20], 'still held by the second compile');
+    await rt.release(exe);
+    await assert.rejects(exe.run(feeds));
+    assert.deepEqual(Array.from((await rt.download('kept-y')).data as Float32Array), [2, 6, 12, 20]);
+    const third = build();
+    const again = await rt.compile(third.g, { y: third.y }, { reusable: true });
+    assert.notEqual(again, exe);
+    assert.deepEqual(Array.from((await again.run(feeds)).y!.data as Float32Array), [2, 6, 12, 20]);
+    await rt.release(again);
+  });
+
   it('names the input, the expected and the actual type when a feed is wrong', async () => {
     const a = affine();
     const exe = await rt.compile(a.g, { y: a.y });

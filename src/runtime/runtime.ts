@@ -55,6 +55,14 @@ export interface AdamWStep extends AdamWSettings {
   releaseGrads?: boolean;
 }
 
+export interface CompileOptions {
+  /**
+   * The caller may release the model and compile it again: the worker keeps its optimized form,
+   * so the next compile of the same model skips graph optimization (most of the creation time).
+   */
+  reusable?: boolean;
+}
+
 export interface RuntimeOptions {
   /** Threads per session; defaults to the machine's available cores. */
   threads?: number;
@@ -70,6 +78,9 @@ export class Runtime {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (r: WorkerReply) => void; reject: (e: Error) => void }>();
   private readonly cache = new Map<string, Promise<Executable>>();
+  /** compileCached keys by the hash of the model they compiled, and how many callers hold each hash. */
+  private readonly keysOf = new Map<string, Set<string>>();
+  private readonly holders = new Map<string, number>();
   private closed = false;
 
   constructor(options: RuntimeOptions = {}) {
@@ -96,8 +107,8 @@ export class Runtime {
   }
 
   /** Lowers and compiles a graph, reusing the session of an identical earlier model. */
-  compile(graph: Graph, outputs: Record<string, Tensor>): Promise<Executable> {
-    return this.compileLowered(lowerToOnnx(graph, outputs));
+  compile(graph: Graph, outputs: Record<string, Tensor>, options: CompileOptions = {}): Promise<Executable> {
+    return this.compileLowered(lowerToOnnx(graph, outputs), options);
   }
 
   /** Compiles a graph built on demand: `build` runs only when `key` was not compiled before. */
@@ -105,23 +116,49 @@ export class Runtime {
     const hit = this.cache.get(`key:${key}`);
     if (hit) return hit;
     const { graph, outputs } = build();
-    const exe = this.compile(graph, outputs);
+    const lowered = lowerToOnnx(graph, outputs);
+    const exe = this.compileLowered(lowered);
+    const hash = hashOf(lowered);
     this.cache.set(`key:${key}`, exe);
+    this.keysOf.set(hash, (this.keysOf.get(hash) ?? new Set()).add(`key:${key}`));
     return exe;
   }
 
-  compileLowered(model: LoweredModel): Promise<Executable> {
-    const hash = createHash('sha256').update(model.bytes).digest('hex');
+  compileLowered(model: LoweredModel, options: CompileOptions = {}): Promise<Executable> {
+    const hash = hashOf(model);
+    this.holders.set(hash, (this.holders.get(hash) ?? 0) + 1);
     let exe = this.cache.get(hash);
     if (!exe) {
       const session = this.nextId++;
-      exe = this.request({ kind: 'create', id: 0, session, bytes: model.bytes, threads: this.threads }).then(
-        () => new Executable(this, session, model),
+      const create = { kind: 'create', id: 0, session, bytes: model.bytes, threads: this.threads, hash, keepOptimized: options.reusable ?? false } as const;
+      exe = this.request(create).then(
+        () => new Executable(this, session, model, hash),
       );
-      exe.catch(() => this.cache.delete(hash));
+      exe.catch(() => this.forget(hash));
       this.cache.set(hash, exe);
     }
     return exe;
+  }
+
+  /**
+   * Gives up one compile's hold on a model: once no caller holds it, its session and the memory
+   * its runs keep for intermediates are freed (compiling it again makes a new session).
+   */
+  async release(exe: Executable): Promise<void> {
+    const left = (this.holders.get(exe.hash) ?? 0) - 1;
+    if (left > 0) {
+      this.holders.set(exe.hash, left);
+      return;
+    }
+    this.forget(exe.hash);
+    if (!this.closed) await this.request({ kind: 'release', id: 0, session: exe.session });
+  }
+
+  private forget(hash: string): void {
+    this.cache.delete(hash);
+    this.holders.delete(hash);
+    for (const key of this.keysOf.get(hash) ?? []) this.cache.delete(key);
+    this.keysOf.delete(hash);
   }
 
   /** Sends a tensor to the worker once; feed the returned handle in later runs. */
@@ -184,7 +221,7 @@ export class Executable {
   readonly inputs: ValueSpec[];
   readonly outputs: ValueSpec[];
 
-  constructor(private readonly runtime: Runtime, private readonly session: number, readonly model: LoweredModel) {
+  constructor(private readonly runtime: Runtime, readonly session: number, readonly model: LoweredModel, readonly hash: string) {
     this.inputs = model.inputs;
     this.outputs = model.outputs;
   }
@@ -218,6 +255,8 @@ export class Executable {
     return out;
   }
 }
+
+const hashOf = (model: LoweredModel): string => createHash('sha256').update(model.bytes).digest('hex');
 
 const nameOf = (resident: Resident | string): string => (typeof resident === 'string' ? resident : resident.name);
 

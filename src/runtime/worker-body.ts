@@ -13,7 +13,7 @@ export interface WireTensor {
 export type WireFeed = WireTensor | { resident: string };
 
 export type WorkerRequest =
-  | { kind: 'create'; id: number; session: number; bytes: Uint8Array; threads: number }
+  | { kind: 'create'; id: number; session: number; bytes: Uint8Array; threads: number; hash: string; keepOptimized: boolean }
   | { kind: 'release'; id: number; session: number }
   | { kind: 'upload'; id: number; name: string; tensor: WireTensor }
   | { kind: 'free'; id: number; name: string }
@@ -47,6 +47,12 @@ export function workerBody(req: (id: string) => any, data: WorkerData, kernels: 
   req('v8').setFlagsFromString('--expose-gc');
   const collect: () => void = req('vm').runInNewContext('gc');
   const sessions = new Map<number, any>();
+  // Optimized forms of models that may be released and compiled again, by hash: loading one skips
+  // the graph optimizations, which take most of a session's creation time.
+  const optimized = new Map<string, Uint8Array>();
+  const { tmpdir } = req('node:os');
+  const { join } = req('node:path');
+  const { readFileSync, rmSync } = req('node:fs');
   const residents = new Map<string, any>();
 
   // The AdamW step, in place on the residents: the next run reads the same arrays.
@@ -67,12 +73,27 @@ export function workerBody(req: (id: string) => any, data: WorkerData, kernels: 
       // No memory pattern: for training graphs its one planned block for all intermediates raised
       // peak memory by about 2 GB on a 135M-parameter step, with no gain in speed (measured).
       const options = { intraOpNumThreads: msg.threads, interOpNumThreads: 1, executionMode: 'sequential', enableMemPattern: false };
+      const known = optimized.get(msg.hash);
+      if (known) {
+        sessions.set(msg.session, await ort.InferenceSession.create(known, { ...options, graphOptimizationLevel: 'disabled' }));
+        return { id: msg.id, ok: true };
+      }
+      const path = join(tmpdir(), `tuna-ort-${process.pid}-${msg.session}.onnx`);
+      // Writing the optimized model logs a warning that it suits this machine only, which it is for.
+      const save = msg.keepOptimized ? { optimizedModelFilePath: path, logSeverityLevel: 3 } : {};
       let session;
       try {
-        session = await ort.InferenceSession.create(msg.bytes, { ...options, graphOptimizationLevel: 'all' });
+        session = await ort.InferenceSession.create(msg.bytes, { ...options, ...save, graphOptimizationLevel: 'all' });
       } catch {
         // Some fusions (e.g. QuickGelu) have float32 kernels only; basic optimisation keeps every op as built.
-        session = await ort.InferenceSession.create(msg.bytes, { ...options, graphOptimizationLevel: 'basic' });
+        session = await ort.InferenceSession.create(msg.bytes, { ...options, ...save, graphOptimizationLevel: 'basic' });
+      }
+      if (msg.keepOptimized) {
+        try {
+          optimized.set(msg.hash, readFileSync(path));
+        } finally {
+          rmSync(path, { force: true });
+        }
       }
       sessions.set(msg.session, session);
       return { id: msg.id, ok: true };

@@ -1,6 +1,9 @@
-// Length-bucketed batches: examples are shuffled with a seed per epoch, sorted by length within
-// large chunks, cut into batches, and the batches shuffled again, so padding stays small while
-// the order stays random. Padded lengths come from a short list so few graphs are compiled.
+// Length-grouped batches (transformers' group_by_length): examples are shuffled with a seed per
+// epoch, cut into chunks of 32 batches, sorted by length within each chunk (longest first, so a
+// run that does not fit in memory fails at once) and cut into batches. Padding stays small, and
+// batches of one padded length follow each other: each length is a compiled graph, and a trainer
+// that keeps few of them in memory switches graphs a few times per chunk. Padded lengths come from
+// a short list so few graphs are compiled.
 import { mulberry32 } from '../testing/random.js';
 
 export interface TrainExample {
@@ -41,7 +44,7 @@ export function planEpoch(lengths: number[], batchSize: number, seed: number, ep
   const chunk = batchSize * 32;
   const batches: Batch[] = [];
   for (let start = 0; start < order.length; start += chunk) {
-    const part = order.slice(start, start + chunk).sort((a, b) => lengths[a]! - lengths[b]! || a - b);
+    const part = order.slice(start, start + chunk).sort((a, b) => lengths[b]! - lengths[a]! || a - b);
     for (let i = 0; i < part.length; i += batchSize) {
       const rows = part.slice(i, i + batchSize);
       const longest = Math.max(...rows.map((r) => lengths[r]!));
@@ -49,7 +52,7 @@ export function planEpoch(lengths: number[], batchSize: number, seed: number, ep
       batches.push({ rows, length: bucketLength(longest) });
     }
   }
-  return shuffled(batches, seed * 7919 + epoch + 1);
+  return batches;
 }
 
 /**

@@ -1,4 +1,5 @@
 // What a run trains: LoRA adapters on a frozen base, or every weight of the model.
+import { dropoutBits, maskRowBytes } from '../adapters/lora/dropout-mask.js';
 import { dropoutInput, loraInput, type LoraModel } from '../adapters/lora/lora-model.js';
 import type { CausalLM } from '../models/model.js';
 import type { Feed } from '../runtime/runtime.js';
@@ -31,14 +32,13 @@ export function loraTarget(lora: LoraModel, runId: string): TrainingTarget {
       }
       return out;
     },
+    evalHook: lora.hook({ dropout: false }).hook,
     extraFeeds(shape, random) {
       if (p <= 0) return {};
       const feeds: Record<string, Feed> = {};
+      const rows = shape.batch * shape.length;
       for (const [module, t] of lora.adapters) {
-        const mask = new Uint8Array(shape.batch * shape.length * t.inFeatures);
-        if (random === null) mask.fill(1);
-        else for (let i = 0; i < mask.length; i++) mask[i] = random() >= p ? 1 : 0;
-        feeds[dropoutInput(module)] = { data: mask, shape: [shape.batch, shape.length, t.inFeatures], dtype: 'bool' };
+        feeds[dropoutInput(module)] = { data: dropoutBits(rows, t.inFeatures, p, random), shape: [shape.batch, shape.length, maskRowBytes(t.inFeatures)], dtype: 'uint8' };
       }
       return feeds;
     },

@@ -65,8 +65,10 @@ export interface TrainingTarget {
   initial(): Map<string, Float32Array>;
   /** Hook that adds adapters to the forward graph (LoRA); none for full fine-tuning. */
   hook?: LinearHook;
-  /** Per-micro-batch extra feeds (dropout masks) from a seeded generator; `null` for evaluation (no dropout). */
-  extraFeeds?(shape: { batch: number; length: number }, random: (() => number) | null): Record<string, Feed>;
+  /** The hook of evaluation graphs (no dropout); defaults to `hook`. */
+  evalHook?: LinearHook;
+  /** Per-micro-batch extra feeds of training graphs (dropout masks) from a seeded generator. */
+  extraFeeds?(shape: { batch: number; length: number }, random: () => number): Record<string, Feed>;
   /** Resident names for trainables (full fine-tuning updates the model's own weights in place). */
   residentName(name: string): string;
 }
@@ -156,14 +158,28 @@ export async function train(
     baseFeeds[accName(t.name)] = resident.get(accName(t.name))!;
   }
 
-  // Graphs of this run, by shape; identical models across runs share one session (the runtime dedups by bytes).
+  // The graphs of one batch shape are live at a time: each session keeps its own memory for the
+  // intermediates of its runs, so the sessions of several shapes would add up. Batches of one length
+  // follow each other (planEpoch), and a released graph compiles again from its optimized form.
   const compiled = new Map<string, Promise<Executable>>();
-  const micro = (shape: { batch: number; length: number }, accumulate: boolean, forwardOnly = false): Promise<Executable> => {
-    const key = `${shape.batch}x${shape.length}:${accumulate}:${forwardOnly}`;
+  let liveShape = '';
+  const releaseGraphs = async () => {
+    const exes = [...compiled.values()];
+    compiled.clear();
+    for (const exe of exes) await exe.then((e) => rt.release(e), () => {});
+  };
+  const micro = async (shape: { batch: number; length: number }, accumulate: boolean, forwardOnly = false): Promise<Executable> => {
+    const shapeKey = `${shape.batch}x${shape.length}`;
+    if (shapeKey !== liveShape) {
+      await releaseGraphs();
+      liveShape = shapeKey;
+    }
+    const key = `${accumulate}:${forwardOnly}`;
     let exe = compiled.get(key);
     if (!exe) {
-      const { graph, outputs } = buildMicroStep(model, shape, trainables, { hook: target.hook, accumulate, forwardOnly });
-      exe = rt.compile(graph, outputs);
+      const hook = forwardOnly ? (target.evalHook ?? target.hook) : target.hook;
+      const { graph, outputs } = buildMicroStep(model, shape, trainables, { hook, accumulate, forwardOnly });
+      exe = rt.compile(graph, outputs, { reusable: true });
       compiled.set(key, exe);
     }
     return exe;
@@ -176,16 +192,18 @@ export async function train(
 
   const evaluate = async (): Promise<number | null> => {
     if (evalSet.length === 0) return null;
+    // The training graphs give their memory to the evaluation graphs, and these theirs back after.
+    await releaseGraphs();
     let sum = 0;
     let count = 0;
     for (const batch of planEpoch(evalSet.map((e) => e.inputIds.length), options.batchSize, 0, 0)) {
       const { ids, mask, targets, positions, segments } = collate(evalSet, batch, pad);
       const exe = await micro({ batch: batch.rows.length, length: batch.length }, false, true);
-      const extra = target.extraFeeds?.({ batch: batch.rows.length, length: batch.length }, null) ?? {};
-      const out = await exe.run({ ...baseFeeds, ...model.batchFeeds({ ids, attentionMask: mask, positions, segments }), ...extra, targets }, { fetch: ['loss_sum', 'token_count'], ignoreUnknown: true });
+      const out = await exe.run({ ...baseFeeds, ...model.batchFeeds({ ids, attentionMask: mask, positions, segments }), targets }, { fetch: ['loss_sum', 'token_count'], ignoreUnknown: true });
       sum += out.loss_sum!.data[0] as number;
       count += out.token_count!.data[0] as number;
     }
+    await releaseGraphs();
     return count > 0 ? sum / count : null;
   };
 
@@ -296,6 +314,7 @@ export async function train(
       await appendFile(metricsPath, `${JSON.stringify({ step: state.step, eval_loss: round(lastEval) })}\n`);
     }
   }
+  await releaseGraphs();
   const trained = new Map<string, Float32Array>();
   if (options.noFinalSave) return { steps: state.step, interrupted, finalLoss: lastLoss, evalLoss: lastEval, trained };
   await checkpoint();

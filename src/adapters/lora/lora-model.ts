@@ -8,6 +8,7 @@ import type { LinearHook } from '../../models/context.js';
 import type { CausalLM } from '../../models/model.js';
 import { headModuleToSave } from '../../models/registry.js';
 import { mulberry32 } from '../../testing/random.js';
+import { maskRowBytes, unpackBits } from './dropout-mask.js';
 import { loraConfig, loraScale, type LoraConfig, type LoraConfigInput } from './config.js';
 import { resolveTargets } from './targets.js';
 
@@ -136,7 +137,7 @@ export class LoraModel {
 
   /**
    * The graph hook adding each adapter. Adapter tensors become graph inputs named
-   * `<module>.lora_A.weight`; with `dropout`, a 0/1 mask input per module scales the adapter input.
+   * `<module>.lora_A.weight`; with `dropout`, a bit mask input per module (dropout-mask.ts) scales the adapter input.
    */
   hook(options: { dropout: boolean }): { hook: LinearHook; inputs: Map<string, Tensor> } {
     const inputs = new Map<string, Tensor>();
@@ -150,8 +151,10 @@ export class LoraModel {
       inputs.set(loraInput(module, 'A'), a).set(loraInput(module, 'B'), b);
       let h = x;
       if (options.dropout && this.config.loraDropout > 0) {
-        const mask = g.sharedInput(dropoutInput(module), x.shape, 'bool');
-        h = g.mul(h, g.mul(g.cast(mask, x.dtype), g.scalar(1 / (1 - this.config.loraDropout), x.dtype)));
+        const packed = g.sharedInput(dropoutInput(module), [...x.shape.slice(0, -1), maskRowBytes(t.inFeatures)], 'uint8');
+        // Where keeps only the 1-byte mask for the backward pass, not a float copy of it.
+        const keep = unpackBits(g, packed, t.inFeatures, x);
+        h = g.where(keep, g.mul(h, g.scalar(1 / (1 - this.config.loraDropout), x.dtype)), g.scalar(0, x.dtype));
       }
       const update = g.matMul(g.matMul(h, g.transposeLast(a)), g.transposeLast(b)); // (..., out)
       return g.add(base, g.mul(update, g.scalar(this.scale, base.dtype)));
