@@ -9,8 +9,12 @@
 //   lora_int8   LoRA on an int8 base made from the float32 weights (--base-precision int8)
 // Each (shape, mode) runs in its own process; the modes alternate for a few rounds (the shared host
 // drifts) and each mode's best tokens/s and highest memory figures over the rounds are compared.
+// Then `tuna train` itself, as a user runs it on a full-precision checkpoint (F32, and BF16 for
+// QLoRA) of the --cli shape with its defaults for each method, one process per run: peak RSS over
+// the whole process (/usr/bin/time -v) and tokens/s, QLoRA against LoRA (bench/train-cli.ts).
 //   npm run bench:qlora -- [--shapes smollm2_135m,tinyllama_1_1b] [--modes qlora_int8,qlora_nf4,lora_int8]
-//                          [--steps 2] [--warmup 1] [--rounds 2]
+//                          [--steps 2] [--warmup 1] [--rounds 2] [--cli tinyllama_1_1b|none] [--cli-steps 4]
+//   (--shapes none: the tuna train runs alone)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,9 +29,11 @@ import { loraTarget } from '../src/train/targets.js';
 import { train } from '../src/train/trainer.js';
 import { peakRssMb, randomModel, SHAPES, type ShapeName } from './model-shapes.js';
 import { flags, round, runChild } from './peer.js';
+import { cliTrain, writeCheckpoint } from './train-cli.js';
 
 const opts = flags({
   shapes: 'smollm2_135m,tinyllama_1_1b', modes: 'qlora_int8,qlora_nf4,lora_int8', batch: '1', seq: '256', steps: '2', warmup: '1', rounds: '2', child: '', mode: '', dir: '',
+  cli: 'tinyllama_1_1b', 'cli-steps': '4',
 });
 const MODES = ['qlora_int8', 'qlora_nf4', 'lora_int8', 'lora'] as const;
 type Mode = (typeof MODES)[number];
@@ -94,7 +100,7 @@ const self = fileURLToPath(import.meta.url);
 const modes = [...opts.modes.split(',').filter((m) => m !== 'lora'), 'lora'] as Mode[];
 for (const m of modes) if (!MODES.includes(m)) throw new Error(`--modes: ${m} is not one of ${MODES.join(', ')}`);
 const results = [];
-for (const shape of opts.shapes.split(',') as ShapeName[]) {
+for (const shape of opts.shapes.split(',').filter((x) => x && x !== 'none') as ShapeName[]) {
   const runs = new Map<Mode, Record<string, number>[]>(modes.map((m) => [m, []]));
   // The same random weights as the fp32 run, quantized and saved as `tuna quantize` writes them.
   const quantizedDir = await mkdtemp(join(tmpdir(), 'tuna-qlora-model-'));
@@ -124,4 +130,19 @@ for (const shape of opts.shapes.split(',') as ShapeName[]) {
   console.log(`${shape}: ${summary.join(' | ')}`);
   results.push(row);
 }
-console.log(JSON.stringify({ bench: 'qlora', batch: B, seq: T, lora: { r: 16, alpha: 32, targets: 'all-linear' }, baseline: 'lora_fp32', results }));
+let cli: Record<string, unknown> | null = null;
+if (opts.cli !== 'none') {
+  const shape = opts.cli as ShapeName;
+  const steps = Number(opts['cli-steps']);
+  const f32 = await writeCheckpoint(shape, 'F32');
+  const bf16 = await writeCheckpoint(shape, 'BF16');
+  const lora = await cliTrain(f32, 'F32', 'lora', steps);
+  const runs = [await cliTrain(f32, 'F32', 'qlora', steps), await cliTrain(bf16, 'BF16', 'qlora', steps)];
+  await rm(f32, { recursive: true, force: true });
+  await rm(bf16, { recursive: true, force: true });
+  const rows = runs.map((q) => ({ ...q, ratios: { peak_rss: round(q.peak_rss_mb / lora.peak_rss_mb, 3), tokens_per_s: round(q.tokens_per_s / lora.tokens_per_s, 3) } }));
+  cli = { shape, steps, data: 'examples/tuna-docs.jsonl', lora, qlora: rows };
+  console.log(`tuna train, ${shape}: LoRA (F32 checkpoint) peak ${lora.peak_rss_mb} MB, ${lora.tokens_per_s} tok/s | ${rows
+    .map((q) => `QLoRA from ${q.checkpoint}: peak ${q.peak_rss_mb} MB (${q.ratios.peak_rss}x), ${q.tokens_per_s} tok/s (${q.ratios.tokens_per_s}x)`).join(' | ')}`);
+}
+console.log(JSON.stringify({ bench: 'qlora', batch: B, seq: T, lora: { r: 16, alpha: 32, targets: 'all-linear' }, baseline: 'lora_fp32', results, cli }));

@@ -140,6 +140,11 @@ export class Runtime {
     return exe;
   }
 
+  /** How many sessions are compiled and not released. */
+  get sessionCount(): number {
+    return this.holders.size;
+  }
+
   /**
    * Gives up one compile's hold on a model: once no caller holds it, its session and the memory
    * its runs keep for intermediates are freed (compiling it again makes a new session).

@@ -43,6 +43,24 @@ describe('trainer', () => {
   const rt = new Runtime();
   after(() => rt.close());
 
+  it('holds the graphs of one batch length at a time, in runs of equal lengths, and frees them at the end', async () => {
+    // Three padded lengths (16, 32, 48), two micro-batches per step so each length has two graphs.
+    const lengths = [5, 20, 40, 6, 21, 41, 7, 22, 42, 8, 23, 43];
+    const examples: TrainExample[] = lengths.map((n, i) => {
+      const ids = Array.from({ length: n }, (_, t) => 3 + ((i * 11 + t * 7) % 120));
+      return { inputIds: ids, labels: ids };
+    });
+    const model = await CausalLM.load(fixture);
+    const lora = new LoraModel(model, { r: 4, loraAlpha: 8, targetModules: 'all-linear', loraDropout: 0.1 }, 3);
+    const before = rt.sessionCount;
+    const live: number[] = [];
+    await train(rt, loraTarget(lora, 'one-shape'), examples, examples.slice(0, 3), {
+      ...base(await tmp()), batchSize: 2, gradAccum: 2, epochs: 2, evalEvery: 2, onStep: () => live.push(rt.sessionCount - before),
+    });
+    assert.ok(live.every((n) => n <= 2), `sessions after each step: ${live.join(', ')}`);
+    assert.equal(rt.sessionCount, before);
+  });
+
   it('LoRA drives the loss down by 10x and the adapter reproduces the memorised answers greedily', async () => {
     const outDir = await tmp();
     const { result, losses, model, lora } = await run(rt, { outDir, epochs: 60, lr: 2e-2, schedule: 'cosine', warmupSteps: 5 });

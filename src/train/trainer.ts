@@ -245,81 +245,85 @@ export async function train(
     print(`saved ${dir}`);
   };
 
-  while (state.step < totalSteps) {
-    if (options.signal?.aborted) {
-      interrupted = true;
-      break;
-    }
-    const stepStart = performance.now();
-    const group = nextGroup();
-    const collated = group.map((b) => collate(trainSet, b, pad));
-    const groupTokens = collated.reduce((n, c) => n + c.tokens, 0);
-    let lossSum = 0;
-    let tokenCount = 0;
-    let seen = 0;
-    const t = state.step + 1;
-    const lr = learningRate(schedule, state.step);
-    for (let i = 0; i < group.length; i++) {
-      const batch = group[i]!;
-      const c = collated[i]!;
-      const shape = { batch: batch.rows.length, length: batch.length };
-      const exe = await micro(shape, i > 0);
-      const random = mulberry32(hashSeed(`${options.seed}/${state.step}/${i}`));
-      const feeds: Record<string, Feed> = {
-        ...baseFeeds,
-        ...model.batchFeeds({ ids: c.ids, attentionMask: c.mask, positions: c.positions, segments: c.segments }),
-        ...(target.extraFeeds?.(shape, random) ?? {}),
-        targets: c.targets,
-        loss_scale: new Float32Array([groupTokens > 0 ? 1 / groupTokens : 0]),
+  // A run that stops early (an error, a NaN loss) frees its graphs too.
+  try {
+    while (state.step < totalSteps) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const stepStart = performance.now();
+      const group = nextGroup();
+      const collated = group.map((b) => collate(trainSet, b, pad));
+      const groupTokens = collated.reduce((n, c) => n + c.tokens, 0);
+      let lossSum = 0;
+      let tokenCount = 0;
+      let seen = 0;
+      const t = state.step + 1;
+      const lr = learningRate(schedule, state.step);
+      for (let i = 0; i < group.length; i++) {
+        const batch = group[i]!;
+        const c = collated[i]!;
+        const shape = { batch: batch.rows.length, length: batch.length };
+        const exe = await micro(shape, i > 0);
+        const random = mulberry32(hashSeed(`${options.seed}/${state.step}/${i}`));
+        const feeds: Record<string, Feed> = {
+          ...baseFeeds,
+          ...model.batchFeeds({ ids: c.ids, attentionMask: c.mask, positions: c.positions, segments: c.segments }),
+          ...(target.extraFeeds?.(shape, random) ?? {}),
+          targets: c.targets,
+          loss_scale: new Float32Array([groupTokens > 0 ? 1 / groupTokens : 0]),
+        };
+        const out = await exe.run(feeds, { fetch: ['loss_sum', 'token_count'], keep: gradKeep, ignoreUnknown: true });
+        lossSum += out.loss_sum!.data[0] as number;
+        tokenCount += out.token_count!.data[0] as number;
+        seen += c.mask.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0);
+      }
+      const loss = tokenCount > 0 ? lossSum / tokenCount : 0;
+      if (!Number.isFinite(loss)) {
+        throw new NonFiniteLossError(
+          `the training loss became ${loss} at step ${state.step + 1}; stopped without saving that step. ` +
+            `The last good checkpoint is kept in ${options.outDir}. Try a lower --lr or check the data.`,
+        );
+      }
+      const { gradNorm } = await rt.adamw({
+        tensors: adamTensors, lr, beta1: options.beta1, beta2: options.beta2, eps: options.eps, weightDecay: options.weightDecay,
+        step: t, maxGradNorm: options.maxGradNorm, releaseGrads: true,
+      });
+      state.step = t;
+      lastLoss = loss;
+      const seconds = (performance.now() - stepStart) / 1000;
+      const metrics: StepMetrics = {
+        step: state.step, totalSteps, epoch: state.epoch + state.batchIndex / epochPlan.length, loss, lr, grad_norm: gradNorm,
+        tokens_per_s: seen / seconds, elapsed: (performance.now() - started) / 1000,
       };
-      const out = await exe.run(feeds, { fetch: ['loss_sum', 'token_count'], keep: gradKeep, ignoreUnknown: true });
-      lossSum += out.loss_sum!.data[0] as number;
-      tokenCount += out.token_count!.data[0] as number;
-      seen += c.mask.reduce((n, row) => n + row.reduce((a, b) => a + b, 0), 0);
+      if (options.evalEvery && state.step % options.evalEvery === 0 && state.step < totalSteps) {
+        lastEval = await evaluate();
+        if (lastEval !== null) {
+          metrics.eval_loss = lastEval;
+          options.onEval?.({ step: state.step, evalLoss: lastEval });
+        }
+      }
+      await appendFile(metricsPath, `${JSON.stringify(roundMetrics(metrics))}\n`);
+      options.onStep?.(metrics);
+      if (options.saveEvery && state.step % options.saveEvery === 0) await checkpoint();
     }
-    const loss = tokenCount > 0 ? lossSum / tokenCount : 0;
-    if (!Number.isFinite(loss)) {
-      throw new NonFiniteLossError(
-        `the training loss became ${loss} at step ${state.step + 1}; stopped without saving that step. ` +
-          `The last good checkpoint is kept in ${options.outDir}. Try a lower --lr or check the data.`,
-      );
-    }
-    const { gradNorm } = await rt.adamw({
-      tensors: adamTensors, lr, beta1: options.beta1, beta2: options.beta2, eps: options.eps, weightDecay: options.weightDecay,
-      step: t, maxGradNorm: options.maxGradNorm, releaseGrads: true,
-    });
-    state.step = t;
-    lastLoss = loss;
-    const seconds = (performance.now() - stepStart) / 1000;
-    const metrics: StepMetrics = {
-      step: state.step, totalSteps, epoch: state.epoch + state.batchIndex / epochPlan.length, loss, lr, grad_norm: gradNorm,
-      tokens_per_s: seen / seconds, elapsed: (performance.now() - started) / 1000,
-    };
-    if (options.evalEvery && state.step % options.evalEvery === 0 && state.step < totalSteps) {
+
+    if (!interrupted) {
       lastEval = await evaluate();
       if (lastEval !== null) {
-        metrics.eval_loss = lastEval;
         options.onEval?.({ step: state.step, evalLoss: lastEval });
+        await appendFile(metricsPath, `${JSON.stringify({ step: state.step, eval_loss: round(lastEval) })}\n`);
       }
     }
-    await appendFile(metricsPath, `${JSON.stringify(roundMetrics(metrics))}\n`);
-    options.onStep?.(metrics);
-    if (options.saveEvery && state.step % options.saveEvery === 0) await checkpoint();
+    const trained = new Map<string, Float32Array>();
+    if (options.noFinalSave) return { steps: state.step, interrupted, finalLoss: lastLoss, evalLoss: lastEval, trained };
+    await checkpoint();
+    for (const t of trainables) trained.set(t.name, (await rt.download(resident.get(t.name)!.name)).data as Float32Array);
+    return { steps: state.step, interrupted, finalLoss: lastLoss, evalLoss: lastEval, trained };
+  } finally {
+    await releaseGraphs();
   }
-
-  if (!interrupted) {
-    lastEval = await evaluate();
-    if (lastEval !== null) {
-      options.onEval?.({ step: state.step, evalLoss: lastEval });
-      await appendFile(metricsPath, `${JSON.stringify({ step: state.step, eval_loss: round(lastEval) })}\n`);
-    }
-  }
-  await releaseGraphs();
-  const trained = new Map<string, Float32Array>();
-  if (options.noFinalSave) return { steps: state.step, interrupted, finalLoss: lastLoss, evalLoss: lastEval, trained };
-  await checkpoint();
-  for (const t of trainables) trained.set(t.name, (await rt.download(resident.get(t.name)!.name)).data as Float32Array);
-  return { steps: state.step, interrupted, finalLoss: lastLoss, evalLoss: lastEval, trained };
 }
 
 const round = (v: number) => Number(v.toPrecision(6));
