@@ -7,6 +7,7 @@ import type { Graph } from '../graph/graph.js';
 import type { Op } from '../graph/ops.js';
 import type { Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
+import { float32ToHalf, halfToFloat32 } from '../io/half-float.js';
 import { Runtime } from '../runtime/runtime.js';
 import { checkGradients } from '../testing/grad-check.js';
 import { hashSeed } from '../testing/random.js';
@@ -48,6 +49,8 @@ const comparison = (f: (g: Graph, a: Tensor, b: Tensor) => Tensor): OpSpec => ({
   build: (g, [a, b]) => g.where(f(g, a!, b!), g.mul(a!, g.scalar(2, a!.dtype)), g.mul(b!, b!)),
 });
 const int64 = (g: Graph, values: number[], shape: Shape) => g.constant(fromNumbers('int64', values), shape, 'int64');
+
+const HALF_BITS = float32ToHalf(Float32Array.from({ length: 35 }, (_, i) => ((i * 37) % 23) / 11 - 1));
 
 /** An (8, 5) int8 matrix over the whole code range, given as is or as its (5, 8) transpose. */
 const INT8_CODES = Array.from({ length: 40 }, (_, i) => ((i * 89 + 17) % 255) - 127);
@@ -160,6 +163,16 @@ const specs: Record<Op, OpSpec> = {
     dtype: 'float32',
     relativeTo: 'largest',
     tolerance: 1e-2,
+  },
+  // A (7, 5) float16 matrix in blocks of 3 rows (two full blocks and one of 1), used both ways.
+  HalfMatMul: {
+    shapes: [[[3, 5]], [[2, 3, 5]], [[3, 7]]],
+    build: (g, [a]) => g.halfMatMul(a!, g.constant(HALF_BITS, [7, 5], 'float16'), a!.shape.at(-1) === 5, 3),
+    reference: (g, [a]) => {
+      const w = g.constant(halfToFloat32(HALF_BITS), [7, 5], 'float32');
+      return g.matMul(a!, a!.shape.at(-1) === 5 ? g.transposeLast(w) : w);
+    },
+    dtype: 'float32',
   },
   Trilu: { shapes: [[[4, 4]], [[2, 3, 5]]], build: (g, [a]) => g.add(g.trilu(a!, false, 0), g.trilu(g.mul(a!, a!), true, 2)) },
 };

@@ -208,6 +208,8 @@ export const gradRules = {
     const da = g.int8MatMul(scales ? g.mul(gy, scales) : gy, b, !attrs.transposeB);
     return scales ? [da, null, g.mul(gy, g.int8MatMul(a, b, attrs.transposeB))] : [da, null];
   },
+  // The 16-bit matrix is frozen; the input's gradient is the same blockwise product the other way round.
+  HalfMatMul: ({ g, x, gy, attrs }) => [g.halfMatMul(gy, x[1]!, !attrs.transposeB, attrs.blockRows), null],
 } satisfies { [O in Op]: GradRule<O> };
 
 export type GradRuleTable = { [O in Op]: GradRule<O> };

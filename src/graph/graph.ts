@@ -364,6 +364,18 @@ export class Graph {
    * a (..., k) times an int8 b (k, n), or b (n, k) transposed, times optional column scales (n);
    * a is quantized per row on the fly (see ops.ts).
    */
+  /** a · bᵀ (`transposeB`, b (n, k)) or a · b (b (k, n)) with b float16, cast a block of `blockRows` rows at a time. */
+  halfMatMul(a: Tensor, b: Tensor, transposeB: boolean, blockRows: number): Tensor {
+    this.expectDType('HalfMatMul', a, ['float32']);
+    this.expectDType('HalfMatMul', b, ['float16']);
+    const [rows, cols] = b.shape as [number, number];
+    const [k, n] = transposeB ? [cols, rows] : [rows, cols];
+    if (a.rank < 2 || b.rank !== 2 || a.shape.at(-1) !== k || !(Number.isInteger(blockRows) && blockRows > 0)) {
+      throw new GraphError(`HalfMatMul: needs a (..., k), b ${transposeB ? '(n, k)' : '(k, n)'} and a positive block size, got ${formatShape(a.shape)}, ${formatShape(b.shape)}, ${blockRows}`);
+    }
+    return this.emit('HalfMatMul', [a, b], { transposeB, blockRows }, [[...a.shape.slice(0, -1), n!]], ['float32']);
+  }
+
   int8MatMul(a: Tensor, b: Tensor, transposeB = false, scales?: Tensor): Tensor {
     this.expectDType('Int8MatMul', a, ['float32']);
     this.expectDType('Int8MatMul', b, ['int8']);

@@ -50,6 +50,12 @@ export interface OpAttrs {
    * exists, so the copy lives around its product alone.
    */
   Int8MatMul: { transposeB: boolean };
+  /**
+   * a (..., k) float32 times a float16 matrix b, (n, k) used transposed with `transposeB`, or
+   * (n, k) as is when a is (..., n): b is cast to float32 `blockRows` rows at a time, one block
+   * after the other, so no float32 copy of the whole matrix exists (a frozen 16-bit output head).
+   */
+  HalfMatMul: { transposeB: boolean; blockRows: number };
 }
 
 export type Op = keyof OpAttrs;

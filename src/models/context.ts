@@ -41,10 +41,15 @@ export interface GraphContextOptions {
   half?: ReadonlySet<string>;
 }
 
+/** Elements of a float16 matrix cast to float32 at a time in a product (32 MiB). */
+const HALF_BLOCK_ELEMENTS = 8 * 2 ** 20;
+
 export function graphContext(g: Graph, shapes: Map<string, Shape>, options: GraphContextOptions = {}): GraphContext {
   const { hook, quantized, int8, checkpointed, selective, fedEmbedding, half } = options;
   const halfInput = (name: string) => g.sharedInput(name, shapes.get(name)!, 'float16');
   const params = new Map<string, Tensor>();
+  /** x · wᵀ for a float16 (out, in) matrix, cast a block at a time (no float32 copy of it all). */
+  const halfProduct = (x: Tensor, key: string) => g.halfMatMul(x, halfInput(key), true, Math.max(1, Math.floor(HALF_BLOCK_ELEMENTS / shapes.get(key)![1]!)));
   const ctx: GraphContext = {
     g,
     params,
@@ -53,6 +58,9 @@ export function graphContext(g: Graph, shapes: Map<string, Shape>, options: Grap
       if (key === fedEmbedding) return g.sharedInput(INPUTS_EMBEDS, [...ids.shape, shapes.get(key)![1]!]);
       if (half?.has(key)) return g.cast(g.gather(halfInput(key), ids), 'float32');
       return g.gather(ctx.param(key), ids);
+    },
+    tiedHead(key, x) {
+      return half?.has(key) ? halfProduct(x, key) : g.matMul(x, g.transposeLast(ctx.param(key)));
     },
     block: (inputs, build) => (checkpointed ? checkpoint(g, inputs, build) : build(inputs)),
     recompute: (inputs, build) => (selective && !checkpointed ? checkpoint(g, inputs, build) : build(inputs)),
@@ -81,6 +89,9 @@ export function graphContext(g: Graph, shapes: Map<string, Shape>, options: Grap
         const inputs = nf4GraphInputs(g, key, nf4);
         // Conv1D stores (in, out): the kernel multiplies by a transposed (out, in) weight only.
         const y = layout === 'conv1d' ? g.matMul(x, dequantizeNf4Graph(g, inputs, nf4, x)) : nf4Linear(g, x, inputs, nf4);
+        base = bias ? g.add(y, bias) : y;
+      } else if (half?.has(key) && layout === 'linear') {
+        const y = halfProduct(x, key);
         base = bias ? g.add(y, bias) : y;
       } else {
         const weight = ctx.param(key);

@@ -55,7 +55,7 @@ function forward(ctx: LayerContext, c: Gpt2Config, inputs: ForwardInputs, option
     x = out!;
   }
   x = norm('transformer.ln_f', lastPosition(g, x, options.lastOnly));
-  return { logits: g.matMul(x, g.transposeLast(ctx.param('transformer.wte.weight'))), present };
+  return { logits: ctx.tiedHead('transformer.wte.weight', x), present };
 }
 
 export const gpt2: Architecture<Gpt2Config> = {

@@ -66,7 +66,7 @@ function forward(ctx: LayerContext, c: Config, inputs: ForwardInputs, options: F
   }
   x = rmsNorm(g, lastPosition(g, x, options.lastOnly), ctx.param('model.norm.weight'), eps);
   const logits = c.tieWordEmbeddings
-    ? g.matMul(x, g.transposeLast(ctx.param('model.embed_tokens.weight')))
+    ? ctx.tiedHead('model.embed_tokens.weight', x)
     : ctx.linear('lm_head', x);
   return { logits, present };
 }

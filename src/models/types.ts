@@ -41,6 +41,8 @@ export interface LayerContext {
   linear(module: string, x: Tensor, layout?: 'linear' | 'conv1d'): Tensor;
   /** Rows of an input embedding table for (B, T) token ids: (B, T, C). */
   embed(key: string, ids: Tensor): Tensor;
+  /** x (..., C) times the transpose of a (V, C) table: a tied output head's logits. */
+  tiedHead(key: string, x: Tensor): Tensor;
   /**
    * One decoder layer: `build(inputs)`, or with gradient checkpointing the same block recomputed
    * in the backward pass instead of keeping its intermediate values (see autodiff/checkpoint.ts).

@@ -2,6 +2,7 @@
 // adding small int64 initializers for the shape-like operands ONNX takes as inputs.
 import type { Op } from '../graph/ops.js';
 import { ONNX_DTYPE } from './dtypes.js';
+import { emitHalfMatMul } from './half-matmul.js';
 import { emitInt8MatMul } from './int8-matmul.js';
 import { intAttr, intsAttr, MS_DOMAIN, STRING, type EmitContext, type OnnxAttribute, type OnnxNode } from './node-types.js';
 
@@ -64,5 +65,6 @@ export const emitters = {
     attribute: [intAttr('K', ctx.attrs.k), intAttr('N', ctx.attrs.n), intAttr('block_size', ctx.attrs.blocksize), intAttr('quant_type', NF4_QUANT_TYPE)],
   }],
   Int8MatMul: emitInt8MatMul,
+  HalfMatMul: emitHalfMatMul,
   Trilu: (ctx) => make(ctx, 'Trilu', [ctx.inputs[0]!, ctx.int64('k', [ctx.attrs.k], true)], [intAttr('upper', ctx.attrs.upper ? 1 : 0)]),
 } satisfies { [O in Op]: Emitter<O> };
