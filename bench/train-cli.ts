@@ -6,12 +6,13 @@
 // a downloaded model; the data is the bundled examples/tuna-docs.jsonl.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { copyFile, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeShardedSafetensors, type TensorToWrite } from '../src/io/safetensors.js';
 import { initModel } from '../src/models/init-model.js';
+import { copyTokenizerFiles } from '../src/models/save.js';
 import { randomModel, SHAPES, type ShapeName } from './model-shapes.js';
 import { round } from './peer.js';
 
@@ -34,7 +35,7 @@ export async function writeCheckpoint(shape: ShapeName, dtype: 'F32' | 'BF16'): 
   const dir = await mkdtemp(join(tmpdir(), `tuna-bench-${shape}-${dtype.toLowerCase()}-`));
   const tok = await mkdtemp(join(tmpdir(), 'tuna-bench-tokenizer-'));
   await initModel({ arch: 'llama', preset: 'tiny', out: tok, overwrite: true });
-  for (const f of await readdir(tok)) if (/^(tokenizer|special_tokens|generation_config)/.test(f)) await copyFile(join(tok, f), join(dir, f));
+  await copyTokenizerFiles(tok, dir);
   await rm(tok, { recursive: true, force: true });
   const model = randomModel(shape);
   const tensors: Record<string, TensorToWrite> = {};

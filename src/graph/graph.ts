@@ -360,10 +360,6 @@ export class Graph {
     return this.emit('Nf4MatMul', [x, packed, absmax], { n, k, blocksize }, [[...x.shape.slice(0, -1), n]], ['float32']);
   }
 
-  /**
-   * a (..., k) times an int8 b (k, n), or b (n, k) transposed, times optional column scales (n);
-   * a is quantized per row on the fly (see ops.ts).
-   */
   /** a · bᵀ (`transposeB`, b (n, k)) or a · b (b (k, n)) with b float16, cast a block of `blockRows` rows at a time. */
   halfMatMul(a: Tensor, b: Tensor, transposeB: boolean, blockRows: number): Tensor {
     this.expectDType('HalfMatMul', a, ['float32']);
@@ -376,6 +372,10 @@ export class Graph {
     return this.emit('HalfMatMul', [a, b], { transposeB, blockRows }, [[...a.shape.slice(0, -1), n!]], ['float32']);
   }
 
+  /**
+   * a (..., k) times an int8 b (k, n), or b (n, k) transposed, times optional column scales (n);
+   * a is quantized per row on the fly (see ops.ts).
+   */
   int8MatMul(a: Tensor, b: Tensor, transposeB = false, scales?: Tensor): Tensor {
     this.expectDType('Int8MatMul', a, ['float32']);
     this.expectDType('Int8MatMul', b, ['int8']);

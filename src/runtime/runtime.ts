@@ -117,15 +117,18 @@ export class Runtime {
     if (hit) return hit;
     const { graph, outputs } = build();
     const lowered = lowerToOnnx(graph, outputs);
-    const exe = this.compileLowered(lowered);
     const hash = hashOf(lowered);
+    const exe = this.compileHashed(lowered, hash, {});
     this.cache.set(`key:${key}`, exe);
     this.keysOf.set(hash, (this.keysOf.get(hash) ?? new Set()).add(`key:${key}`));
     return exe;
   }
 
   compileLowered(model: LoweredModel, options: CompileOptions = {}): Promise<Executable> {
-    const hash = hashOf(model);
+    return this.compileHashed(model, hashOf(model), options);
+  }
+
+  private compileHashed(model: LoweredModel, hash: string, options: CompileOptions): Promise<Executable> {
     this.holders.set(hash, (this.holders.get(hash) ?? 0) + 1);
     let exe = this.cache.get(hash);
     if (!exe) {
