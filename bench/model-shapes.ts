@@ -49,7 +49,10 @@ export function randomModel(name: ShapeName, overrides: Record<string, unknown> 
     else if (quantize && linear.has(key)) quantized.set(key, quantizeNf4(data, shape));
     else weights.set(key, data);
   }
-  return CausalLM.fromWeights(`bench:${name}`, config, weights, quantized, int8);
+  const model = CausalLM.fromWeights(`bench:${name}`, config, weights, quantized, int8);
+  // As quantizeLinearInt8 does: the output head's forward product in int8 too.
+  if (quantize === 'int8') model.quantizeHeadInt8();
+  return model;
 }
 
 export function parameterCount(model: CausalLM): number {

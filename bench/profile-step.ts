@@ -30,7 +30,7 @@ const session = await ort.InferenceSession.create(lowered.bytes, {
 });
 const ids = Array.from({ length: B }, (_, r) => Array.from({ length: T }, (_, i) => (r * 997 + i * 31) % model.config.vocabSize));
 const c = collate(ids.map((x) => ({ inputIds: x, labels: x })), { rows: Array.from({ length: B }, (_, i) => i), length: T }, 0);
-const int8 = [...model.int8].flatMap(([key, t]) => Object.entries(int8Feeds(key, t)));
+const int8 = model.int8Tensors().flatMap(([key, t]) => Object.entries(int8Feeds(key, t)));
 const host: Record<string, unknown> = { ...Object.fromEntries(model.hostWeights()), ...Object.fromEntries(int8), ...model.batchFeeds({ ids: c.ids, attentionMask: c.mask }), targets: c.targets, loss_scale: new Float32Array([1 / c.tokens]) };
 for (const [k, v] of target.initial()) host[k] = v;
 const feeds: Record<string, unknown> = {};
@@ -65,7 +65,7 @@ if (opts.nodes) {
   const byNode = new Map<string, number>();
   for (const e of events) {
     if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
-    const key = `${e.args?.op_name} ${e.name.replace(/_kernel_time$/, '')} ${e.args?.output_type_shape ?? ''}`;
+    const key = `${e.args?.op_name} ${e.name.replace(/_kernel_time$/, '')} ${JSON.stringify(e.args?.output_type_shape ?? "")}`;
     byNode.set(key, (byNode.get(key) ?? 0) + e.dur);
   }
   for (const [k, us] of [...byNode].sort((a, b) => b[1] - a[1]).slice(0, Number(opts.nodes))) console.log(`${(us / 3000).toFixed(1).padStart(7)} ms/run  ${k.slice(0, 160)}`);

@@ -59,6 +59,11 @@ function int8Codes(g: Graph, asIs: boolean): Tensor {
   return g.constant(Int8Array.from(values), asIs ? [8, 5] : [5, 8], 'int8');
 }
 
+/** Column scales of the (8, 5) codes, and the (5, 8) float weight they and the codes stand for. */
+const EXACT_SCALES = Float32Array.from({ length: 5 }, (_, n) => 0.01 * (n + 1));
+const EXACT_WEIGHT = Float32Array.from({ length: 40 }, (_, i) => INT8_CODES[(i % 8) * 5 + Math.floor(i / 8)]! * EXACT_SCALES[Math.floor(i / 8)]!);
+const EXACT_HALF = float32ToHalf(EXACT_WEIGHT);
+
 const specs: Record<Op, OpSpec> = {
   Constant: unary((g, a) => g.mul(g.mul(a, a), g.constant(fromNumbers(a.dtype, [2.5]), [], a.dtype))),
   Add: binary((g, a, b) => g.add(a, b)),
@@ -153,10 +158,19 @@ const specs: Record<Op, OpSpec> = {
   },
   // Rows are rounded to int8: the analytic gradient (itself an int8 product) is compared with the
   // exact float product's, within 1% of the largest gradient (one rounding step is 1/254 of a row's largest value).
+  // Inputs of 4 rows carry the exact weight (float32 for (4, 8), float16 in blocks of 2 rows for (2, 4, 8)):
+  // their gradient is that weight's product, the reference's own.
   Int8MatMul: {
-    shapes: [[[3, 8]], [[2, 3, 8]], [[3, 8], [5]]],
-    build: (g, [a, scales]) => g.int8MatMul(a!, int8Codes(g, a!.rank === 2), a!.rank !== 2, scales),
+    shapes: [[[3, 8]], [[2, 3, 8]], [[3, 8], [5]], [[4, 8]], [[2, 4, 8]]],
+    build: (g, [a, scales]) => {
+      if (a!.shape.at(-2) !== 4) return g.int8MatMul(a!, int8Codes(g, a!.rank === 2), a!.rank !== 2, scales);
+      const weight = a!.rank === 2 ? g.constant(EXACT_WEIGHT, [5, 8], 'float32') : g.constant(EXACT_HALF, [5, 8], 'float16');
+      return g.int8MatMul(a!, int8Codes(g, true), false, g.constant(EXACT_SCALES, [5], 'float32'), { weight, blockRows: 2 });
+    },
     reference: (g, [a, scales]) => {
+      if (a!.shape.at(-2) === 4) {
+        return g.matMul(a!, g.transposeLast(g.constant(a!.rank === 2 ? EXACT_WEIGHT : halfToFloat32(EXACT_HALF), [5, 8], 'float32')));
+      }
       const y = g.matMul(a!, g.constant(Float32Array.from(INT8_CODES), [8, 5], 'float32'));
       return scales ? g.mul(y, scales) : y;
     },

@@ -203,8 +203,10 @@ export const gradRules = {
   },
   // The codes have no gradient; the input's is the same kind of product with b the other way round
   // (the column scales folded into gy first), the scales' that of y = z * scales.
+  // With the exact weight, a's gradient is gy times that weight and nothing else has one (a frozen head).
   Int8MatMul: ({ g, x, gy, attrs }) => {
-    const [a, b, scales] = x as [Tensor, Tensor, Tensor | undefined];
+    const [a, b, scales, exact] = x as [Tensor, Tensor, Tensor | undefined, Tensor | undefined];
+    if (exact) return [exact.dtype === 'float16' ? g.halfMatMul(gy, exact, false, attrs.blockRows!) : g.matMul(gy, exact), null, null, null];
     const da = g.int8MatMul(scales ? g.mul(gy, scales) : gy, b, !attrs.transposeB);
     return scales ? [da, null, g.mul(gy, g.int8MatMul(a, b, attrs.transposeB))] : [da, null];
   },

@@ -374,9 +374,10 @@ export class Graph {
 
   /**
    * a (..., k) times an int8 b (k, n), or b (n, k) transposed, times optional column scales (n);
-   * a is quantized per row on the fly (see ops.ts).
+   * a is quantized per row on the fly. With `exact`, the float weight (n, k) the codes and scales
+   * stand for, a's gradient is computed with that weight (see ops.ts).
    */
-  int8MatMul(a: Tensor, b: Tensor, transposeB = false, scales?: Tensor): Tensor {
+  int8MatMul(a: Tensor, b: Tensor, transposeB = false, scales?: Tensor, exact?: { weight: Tensor; blockRows: number }): Tensor {
     this.expectDType('Int8MatMul', a, ['float32']);
     this.expectDType('Int8MatMul', b, ['int8']);
     const [k, n] = transposeB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
@@ -386,7 +387,12 @@ export class Graph {
           `got ${formatShape(a.shape)}, ${formatShape(b.shape)}${scales ? ` and ${scales}` : ''}`,
       );
     }
-    return this.emit('Int8MatMul', scales ? [a, b, scales] : [a, b], { transposeB }, [[...a.shape.slice(0, -1), n!]], ['float32']);
+    if (!exact) return this.emit('Int8MatMul', scales ? [a, b, scales] : [a, b], { transposeB }, [[...a.shape.slice(0, -1), n!]], ['float32']);
+    const w = exact.weight;
+    if (!scales || w.rank !== 2 || w.shape[0] !== n || w.shape[1] !== k || (w.dtype !== 'float32' && w.dtype !== 'float16') || !(Number.isInteger(exact.blockRows) && exact.blockRows > 0)) {
+      throw new GraphError(`Int8MatMul: the exact weight of a (${n}, ${k}) product must be a float32 or float16 (${n}, ${k}) matrix next to the column scales, got ${w} and a block of ${exact.blockRows} rows`);
+    }
+    return this.emit('Int8MatMul', [a, b, scales, w], { transposeB, blockRows: exact.blockRows }, [[...a.shape.slice(0, -1), n!]], ['float32']);
   }
 
   /** Adds a node with one output (used by the builder and by gradient rules). */

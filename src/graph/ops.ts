@@ -47,9 +47,12 @@ export interface OpAttrs {
    * `transposeB`, times optional float32 scales (n) of the output columns: each row of a is
    * quantized to int8 on the fly (symmetric, scale max|row| / 127) and the product accumulates in
    * int32 (onnxruntime's u8s8 kernel), then is scaled back. A transposed b is copied only once a
-   * exists, so the copy lives around its product alone.
+   * exists, so the copy lives around its product alone. With a fourth input, the float weight
+   * (n, k) the codes stand for (float32, or float16 cast `blockRows` rows at a time), a's gradient
+   * is gy times that weight instead of another int8 product (an output head: its gradient rows,
+   * softmax minus one-hot, are mostly values far below a row's largest, which int8 rounds to zero).
    */
-  Int8MatMul: { transposeB: boolean };
+  Int8MatMul: { transposeB: boolean; blockRows?: number };
   /**
    * a (..., k) float32 times a float16 matrix b, (n, k) used transposed with `transposeB`, or
    * (n, k) as is when a is (..., n): b is cast to float32 `blockRows` rows at a time, one block

@@ -39,17 +39,29 @@ export interface GraphContextOptions {
   fedEmbedding?: string;
   /** Keys fed as float16 (frozen): cast to float32 where used, after the lookup for embeddings. */
   half?: ReadonlySet<string>;
+  /**
+   * A frozen output head's weight key (tied or not) that also has int8 codes and scales: its
+   * product runs in int8, its input gradient with the weight itself (Int8MatMul's exact weight).
+   */
+  int8Head?: string;
 }
 
 /** Elements of a float16 matrix cast to float32 at a time in a product (32 MiB). */
 const HALF_BLOCK_ELEMENTS = 8 * 2 ** 20;
 
 export function graphContext(g: Graph, shapes: Map<string, Shape>, options: GraphContextOptions = {}): GraphContext {
-  const { hook, quantized, int8, checkpointed, selective, fedEmbedding, half } = options;
+  const { hook, quantized, int8, checkpointed, selective, fedEmbedding, half, int8Head } = options;
   const halfInput = (name: string) => g.sharedInput(name, shapes.get(name)!, 'float16');
   const params = new Map<string, Tensor>();
+  const halfBlockRows = (key: string) => Math.max(1, Math.floor(HALF_BLOCK_ELEMENTS / shapes.get(key)![1]!));
   /** x · wᵀ for a float16 (out, in) matrix, cast a block at a time (no float32 copy of it all). */
-  const halfProduct = (x: Tensor, key: string) => g.halfMatMul(x, halfInput(key), true, Math.max(1, Math.floor(HALF_BLOCK_ELEMENTS / shapes.get(key)![1]!)));
+  const halfProduct = (x: Tensor, key: string) => g.halfMatMul(x, halfInput(key), true, halfBlockRows(key));
+  /** x · wᵀ for the (out, in) head weight in int8; the input gradient uses the weight as it is fed. */
+  const int8HeadProduct = (x: Tensor, key: string) => {
+    const [outFeatures, inFeatures] = shapes.get(key)! as [number, number];
+    const weight = half?.has(key) ? halfInput(key) : ctx.param(key);
+    return int8Linear(g, x, key, inFeatures, outFeatures, { weight, blockRows: halfBlockRows(key) });
+  };
   const ctx: GraphContext = {
     g,
     params,
@@ -60,6 +72,7 @@ export function graphContext(g: Graph, shapes: Map<string, Shape>, options: Grap
       return g.gather(ctx.param(key), ids);
     },
     tiedHead(key, x) {
+      if (key === int8Head) return int8HeadProduct(x, key);
       return half?.has(key) ? halfProduct(x, key) : g.matMul(x, g.transposeLast(ctx.param(key)));
     },
     block: (inputs, build) => (checkpointed ? checkpoint(g, inputs, build) : build(inputs)),
@@ -81,7 +94,10 @@ export function graphContext(g: Graph, shapes: Map<string, Shape>, options: Grap
       const bias = shapes.has(`${module}.bias`) ? ctx.param(`${module}.bias`) : null;
       let base: Tensor;
       const nf4 = quantized?.get(key);
-      if (int8?.has(key)) {
+      if (key === int8Head && layout === 'linear') {
+        const y = int8HeadProduct(x, key);
+        base = bias ? g.add(y, bias) : y;
+      } else if (int8?.has(key)) {
         const [inFeatures, outFeatures] = weightFeatures(shapes.get(key)!, layout);
         const y = int8Linear(g, x, key, inFeatures, outFeatures);
         base = bias ? g.add(y, bias) : y;

@@ -63,6 +63,11 @@ export class CausalLM {
   /** Linear weights held as int8 codes with a scale per output feature (an int8 frozen base), by weight key. */
   readonly int8 = new Map<string, Int8Tensor>();
   /**
+   * int8 codes of the frozen output head next to its own float32 or float16 weight (an int8 base):
+   * logits are an int8 product, the head's input gradient is computed with the weight itself.
+   */
+  private int8Head: { key: string; tensor: Int8Tensor } | null = null;
+  /**
    * Gradient checkpointing: training graphs recompute each decoder layer in the backward pass
    * instead of keeping its activations (less memory, one more forward pass of compute).
    */
@@ -161,11 +166,14 @@ export class CausalLM {
    * Holds every linear weight as int8 codes with one scale per output feature, for a frozen base
    * whose products run in int8: from the float32 weight, or for a 4-bit layer from the NF4 values
    * it stands for (within 1/254 of each feature's largest value); the float32 or NF4 copy is
-   * dropped. The output head keeps its precision: in int8 it tripled the loss-curve gap of the
-   * stories260K-sized test model (base-precision.test.ts).
+   * dropped. The output head (unless `head` is false) gets int8 codes for its forward product
+   * and keeps its weight for its input gradient: softmax-minus-one-hot gradient rows are mostly
+   * values int8 would round to zero (an int8 backward product tripled the loss-curve gap of the
+   * stories260K-sized test model, base-precision.test.ts).
    */
-  quantizeLinearInt8(): void {
+  quantizeLinearInt8(options: { head?: boolean } = {}): void {
     const weights = this.hostWeights();
+    if (options.head !== false) this.quantizeHeadInt8();
     for (const module of this.arch.linearModules(this.config)) {
       const key = `${module}.weight`;
       const nf4 = this.quantized.get(key);
@@ -175,6 +183,14 @@ export class CausalLM {
       weights.delete(key);
       this.quantized.delete(key);
     }
+  }
+
+  /** Gives the frozen output head int8 codes for its forward product (see quantizeLinearInt8). */
+  quantizeHeadInt8(): void {
+    const head = this.arch.outputHead(this.config).weight;
+    const weight = this.hostWeights().get(head) ?? (this.half.has(head) ? halfToFloat32(this.half.get(head)!) : undefined);
+    if (!weight) throw new Error(`the output head ${head} is not held here (moved into the runtime?)`);
+    this.int8Head = { key: head, tensor: quantizeInt8(weight, this.shapes.get(head)!, 'linear') };
   }
 
   /** What the linear layers compute with: float32 weights, NF4 codes (QLoRA) or int8 codes. */
@@ -206,7 +222,17 @@ export class CausalLM {
 
   /** Whether a tensor is frozen in a compact form (rows read from its file per batch, float16 or int8): it cannot be trained. */
   isFrozenCompact(key: string): boolean {
-    return this.embeddingRows?.info.name === key || this.halfKeys.has(key) || this.int8.has(key);
+    return this.embeddingRows?.info.name === key || this.halfKeys.has(key) || this.holdsInt8(key);
+  }
+
+  /** Every weight's int8 codes and scales: the linear layers', then the output head's. */
+  int8Tensors(): [string, Int8Tensor][] {
+    return this.int8Head ? [...this.int8, [this.int8Head.key, this.int8Head.tensor]] : [...this.int8];
+  }
+
+  /** Whether a weight has int8 codes (an int8 base's linear layer or its output head): it cannot be trained. */
+  holdsInt8(key: string): boolean {
+    return this.int8.has(key) || this.int8Head?.key === key;
   }
 
   /** Every weight in float32, dequantizing 4-bit and int8 layers (for merging and saving). */
@@ -234,7 +260,7 @@ export class CausalLM {
       // Moved, not copied: the codes then exist once, in the worker (the layout stays here for graphs).
       for (const [name, t] of Object.entries(nf4Feeds(key, q))) residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, t, { transfer: true }));
     }
-    for (const [key, q] of this.int8) {
+    for (const [key, q] of this.int8Tensors()) {
       for (const [name, t] of Object.entries(int8Feeds(key, q))) residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, t, { transfer: true }));
     }
     this.weights = null;
@@ -249,7 +275,7 @@ export class CausalLM {
     const layouts = new Map([...this.quantized].map(([k, q]) => [k, nf4Layout(q)]));
     const ctx = graphContext(g, this.shapes, {
       hook, quantized: layouts.size > 0 ? layouts : undefined, int8: new Set(this.int8.keys()), checkpointed: this.gradientCheckpointing, selective: this.selectiveRecompute, fedEmbedding: this.embeddingRows?.info.name,
-      half: this.halfKeys,
+      half: this.halfKeys, int8Head: this.int8Head?.key,
     });
     const r = this.rotaryDim;
     const inputs: ForwardInputs = {
@@ -291,7 +317,7 @@ export class CausalLM {
    * its hook wraps the linear layers and its key tells the compile cache which graph that is.
    */
   compiledForward(rt: Runtime, shape: ForwardShape, adapter?: Pick<ForwardAdapter, 'key' | 'hook'>): Promise<Executable> {
-    const plain = `forward:${this.dir}:q${this.quantized.size}${this.int8.size > 0 ? `:i8x${this.int8.size}` : ''}${this.embeddingRows ? ':fed' : ''}${this.halfKeys.size > 0 ? ':f16' : ''}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
+    const plain = `forward:${this.dir}:q${this.quantized.size}${this.int8.size > 0 ? `:i8x${this.int8.size}` : ''}${this.int8Head ? ':h8' : ''}${this.embeddingRows ? ':fed' : ''}${this.halfKeys.size > 0 ? ':f16' : ''}:${shape.batch}x${shape.length}:p${shape.pastLength}:${shape.lastOnly ? 'last' : 'all'}`;
     const key = adapter ? `${plain}:${adapter.key}` : plain;
     return rt.compileCached(key, () => {
       const { g, logits, present } = this.buildForward(shape, adapter?.hook);

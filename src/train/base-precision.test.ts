@@ -21,8 +21,9 @@ const CONFIG = parseHfConfig({
 const STEPS = 100;
 /**
  * What an int8 base may change in the loss curve: the relative gap to the reference's loss, on
- * average over the steps and at the worst step (measured: 0.15% and 0.9%; codes on a 4-bit grid
- * of the same scales: 0.85% and 3.6%).
+ * average over the steps and at the worst step (measured with the output head's forward product
+ * in int8 too: 0.25% and 1.7%, against 0.23% and 1.3% with the head in float32; codes on a 4-bit
+ * grid of the same scales: 0.9% and 6.4%).
  */
 const TOLERANCE = { mean: 0.005, max: 0.02 };
 

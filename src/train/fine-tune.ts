@@ -77,7 +77,7 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
     const nf4 = `NF4 (block size ${options.quantBlocksize}${options.doubleQuant ? ', double quantization' : ''})`;
     if (precision === 'int8') {
       model.quantizeLinearInt8();
-      log(`base: ${model.int8.size} linear layers in int8, one scale per output feature${qlora ? `, from their ${nf4} values` : ''}`);
+      log(`base: ${model.int8.size} linear layers in int8, one scale per output feature${qlora ? `, from their ${nf4} values` : ''}; the output head's forward product in int8 too`);
     } else if (qlora) {
       log(`base: ${model.quantized.size} linear layers in ${nf4}`);
     }

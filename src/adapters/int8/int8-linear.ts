@@ -8,10 +8,10 @@ import type { Int8Tensor } from './int8-tensor.js';
 export const int8CodesKey = (key: string) => `${key}.codes`;
 export const int8ScaleKey = (key: string) => `${key}.scales`;
 
-/** x (..., in) times the weight: (x · codes) * scales, (..., out). */
-export function int8Linear(g: Graph, x: Tensor, key: string, inFeatures: number, outFeatures: number): Tensor {
+/** x (..., in) times the weight: (x · codes) * scales, (..., out); `exact`: see Graph.int8MatMul. */
+export function int8Linear(g: Graph, x: Tensor, key: string, inFeatures: number, outFeatures: number, exact?: { weight: Tensor; blockRows: number }): Tensor {
   const codes = g.sharedInput(int8CodesKey(key), [inFeatures, outFeatures], 'int8');
-  return g.int8MatMul(x, codes, false, g.sharedInput(int8ScaleKey(key), [outFeatures]));
+  return g.int8MatMul(x, codes, false, g.sharedInput(int8ScaleKey(key), [outFeatures]), exact);
 }
 
 /** Host feeds matching int8Linear's inputs. */

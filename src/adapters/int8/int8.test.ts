@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
+import { gradients } from '../../autodiff/grad.js';
 import { Graph } from '../../graph/graph.js';
-import { Runtime } from '../../runtime/runtime.js';
+import { float32ToHalf, halfToFloat32 } from '../../io/half-float.js';
+import { Runtime, type Feed } from '../../runtime/runtime.js';
 import { mulberry32, uniform } from '../../testing/random.js';
 import { int8Feeds, int8Linear } from './int8-linear.js';
 import { dequantizeInt8, quantizeInt8 } from './quantize-int8.js';
@@ -89,5 +91,40 @@ describe('int8 frozen weights', () => {
       codes_t: { data: codesT, shape: [OUT, IN], dtype: 'int8' },
     });
     assert.deepEqual(out.transposed!.data, out.plain!.data);
+  });
+
+  it("takes an output head's input gradient from its float weight: the softmax tail int8 would round away", async () => {
+    // Gradient rows of a cross-entropy head: one large entry (probability minus one) and a tail of
+    // small probabilities, each far below 1/254 of the row's largest.
+    const m = 4;
+    const w = weight(6);
+    const t = quantizeInt8(w, [OUT, IN], 'linear');
+    const gy = Float32Array.from({ length: m * OUT }, (_, i) => (i % OUT === (3 * Math.floor(i / OUT)) % OUT ? -0.95 : 0.0006 * (1 + (i % 3))));
+    const want = new Float64Array(m * IN);
+    for (let r = 0; r < m; r++) for (let i = 0; i < IN; i++) for (let o = 0; o < OUT; o++) want[r * IN + i] += gy[r * OUT + o]! * w[o * IN + i]!;
+    const gradient = async (exact: 'float32' | 'float16' | null): Promise<Float32Array> => {
+      const g = new Graph();
+      const x = g.input('x', [m, IN]);
+      const weightInput = exact ? g.input('w', [OUT, IN], exact) : undefined;
+      const y = int8Linear(g, x, 'head', IN, OUT, weightInput ? { weight: weightInput, blockRows: 3 } : undefined);
+      const [dx] = gradients(g, g.reduceSum(g.mul(y, g.constant(gy, [m, OUT], 'float32')), [0, 1]), [x]);
+      const exe = await rt.compile(g, { dx: dx! });
+      const feeds: Record<string, Feed> = { x: Float32Array.from(uniform(mulberry32(7), m * IN)), ...int8Feeds('head', t) };
+      if (exact) feeds.w = exact === 'float16' ? { data: float32ToHalf(w), shape: [OUT, IN], dtype: 'float16' } : w;
+      return (await exe.run(feeds)).dx!.data as Float32Array;
+    };
+    const worst = (got: Float32Array, ref: ArrayLike<number>) => Math.max(...Array.from(got, (v, i) => Math.abs(v - ref[i]!)));
+    const largest = Math.max(...Array.from(want, Math.abs));
+    assert.ok(worst(await gradient('float32'), want) < 1e-6 * largest, 'float32 weight: the exact product');
+    const half = halfToFloat32(float32ToHalf(w));
+    const wantHalf = Float64Array.from({ length: m * IN }, (_, p) => {
+      let s = 0;
+      for (let o = 0; o < OUT; o++) s += gy[Math.floor(p / IN) * OUT + o]! * half[o * IN + (p % IN)]!;
+      return s;
+    });
+    assert.ok(worst(await gradient('float16'), wantHalf) < 1e-6 * largest, 'float16 weight: the product with its values');
+    // The int8 product of the same rows drops the tail (nine entries here, tens of thousands in a vocabulary).
+    const int8Error = worst(await gradient(null), want);
+    assert.ok(int8Error > 2e-3 * largest, `int8 gradient error ${int8Error} of ${largest}`);
   });
 });

@@ -53,7 +53,7 @@ export class LoraModel {
     this.extraTrainable = this.trainableBaseParams();
     this.config.ensureWeightTying = this.resolveWeightTying(c.ensureWeightTying);
     const compact = this.extraTrainable.find((name) => base.isFrozenCompact(name));
-    if (compact && base.int8.has(compact)) {
+    if (compact && base.holdsInt8(compact)) {
       throw new TunaInputError(`"${compact}" is trained (modules_to_save) but the model holds it as int8 codes (an int8 frozen base); use --base-precision fp32 or nf4, or leave it out of modules_to_save`);
     }
     if (compact) {
