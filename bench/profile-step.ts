@@ -26,7 +26,7 @@ const { graph, outputs } = buildMicroStep(model, { batch: B, length: T }, target
 const lowered = lowerToOnnx(graph, outputs);
 const session = await ort.InferenceSession.create(lowered.bytes, {
   intraOpNumThreads: 2, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', enableMemPattern: false,
-  enableProfiling: true, profileFilePrefix: `${opts.dir}/tuna-prof`, enableCpuMemArena: opts.arena === '1',
+  extra: { session: { set_denormal_as_zero: '1' } }, enableProfiling: true, profileFilePrefix: `${opts.dir}/tuna-prof`, enableCpuMemArena: opts.arena === '1',
 });
 const ids = Array.from({ length: B }, (_, r) => Array.from({ length: T }, (_, i) => (r * 997 + i * 31) % model.config.vocabSize));
 const c = collate(ids.map((x) => ({ inputIds: x, labels: x })), { rows: Array.from({ length: B }, (_, i) => i), length: T }, 0);
