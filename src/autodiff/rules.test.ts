@@ -145,6 +145,7 @@ const specs: Record<Op, OpSpec> = {
   ReduceSum: { shapes: [[[3, 4]], [[2, 3, 4]]], build: (g, [a]) => g.reduceSum(a!, [0, -1], a!.rank === 3) },
   ReduceMean: { shapes: [[[3, 4]], [[2, 3, 4]]], build: (g, [a]) => g.reduceMean(a!, [-1], true) },
   ReduceMax: { shapes: [[[3, 4]], [[2, 3, 4]]], build: (g, [a]) => g.reduceMax(a!, [1]) },
+  RmsNorm: { shapes: [[[3, 4], [4]], [[2, 3, 5], [5]]], build: (g, [a, w]) => g.rmsNorm(a!, w!, 1e-5) },
   Softmax: { shapes: [[[3, 4]], [[2, 3, 5]]], build: (g, [a]) => g.softmax(a!, a!.rank === 3 ? 1 : -1) },
   SoftmaxCrossEntropy: {
     shapes: [[[3, 5]], [[4, 2]]],

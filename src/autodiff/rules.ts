@@ -170,6 +170,18 @@ export const gradRules = {
     return [g.mul(spread(ctx), share)];
   },
   Trilu: ({ g, gy, attrs }) => [g.trilu(gy, attrs.upper, attrs.k)],
+  // With r = 1 / sqrt(mean(x²) + eps), x̂ = x r and g = gy * weight: dx = r (g - x̂ mean(g x̂)) and
+  // dweight = gy x̂ (summed over the leading axes by the walker). r is the op's second output.
+  RmsNorm: (ctx) => {
+    const { g, x, gy, gys, node } = ctx;
+    if (gys[1]) unsupported(ctx, 'the per-row 1 / sqrt(mean(x²) + eps) output is not differentiable');
+    const [input, weight] = x as [Tensor, Tensor];
+    const r = node.outputs[1]!.dtype === input.dtype ? node.outputs[1]! : g.cast(node.outputs[1]!, input.dtype);
+    const normed = g.mul(input, r);
+    const scaled = g.mul(gy, weight);
+    const dx = g.mul(r, g.sub(scaled, g.mul(normed, g.reduceMean(g.mul(scaled, normed), [-1], true))));
+    return [dx, g.mul(gy, normed)];
+  },
   // dx = y * (gy - sum(gy * y)) along the axis: only the output is needed.
   Softmax: ({ g, y, gy, attrs }) => [g.mul(y, g.sub(gy, g.reduceSum(g.mul(gy, y), [attrs.axis], true)))],
   // d(sum of -logp[i, t_i])/dlogits = (softmax - onehot) on counted rows; the log-probabilities output

@@ -38,11 +38,9 @@ export function gelu(g: Graph, x: Tensor, approximate: 'none' | 'tanh' = 'none')
   return g.mul(half, g.add(scalarLike(g, x, 1), g.tanh(inner)));
 }
 
-/** RMSNorm over the last axis as in Llama: x / sqrt(mean(x^2) + eps) * weight. */
+/** RMSNorm over the last axis as in Llama: x / sqrt(mean(x^2) + eps) * weight (a fused primitive, see Graph.rmsNorm). */
 export function rmsNorm(g: Graph, x: Tensor, weight: Tensor, eps: number): Tensor {
-  const variance = g.reduceMean(g.mul(x, x), [-1], true);
-  const normed = g.mul(x, g.reciprocal(g.sqrt(g.add(variance, scalarLike(g, x, eps)))));
-  return g.mul(normed, weight);
+  return g.rmsNorm(x, weight, eps);
 }
 
 /** LayerNorm over the last axis with biased variance, as torch.nn.LayerNorm. */

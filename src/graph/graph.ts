@@ -323,6 +323,21 @@ export class Graph {
     return this.emit('Trilu', [x], { upper, k }, [x.shape], [x.dtype]);
   }
 
+  /**
+   * RMSNorm over the last axis with a (H) weight, as one op: x / sqrt(mean(x²) + eps) * weight.
+   * Built from primitives it made six passes over x and kept three of its intermediates for the
+   * backward pass; the fused form keeps x and one float32 value per row.
+   */
+  rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
+    this.expectFloat('RmsNorm', x);
+    const h = x.shape.at(-1);
+    if (x.rank < 1 || weight.rank !== 1 || weight.shape[0] !== h || weight.dtype !== x.dtype) {
+      throw new GraphError(`RmsNorm: needs x (..., H) and a weight (H) of its dtype, got ${x.dtype}${formatShape(x.shape)} and ${weight.dtype}${formatShape(weight.shape)}`);
+    }
+    const rows = [...x.shape.slice(0, -1), 1];
+    return this.addMulti('RmsNorm', [x, weight], { eps }, [x.shape, rows], [x.dtype, 'float32'])[0]!;
+  }
+
   /** Softmax along an axis, as one op (see composite.ts for why it is fused). */
   softmax(x: Tensor, axis = -1): Tensor {
     this.expectFloat('Softmax', x);

@@ -31,6 +31,11 @@ export interface OpAttrs {
   ReduceMean: { axes: number[]; keepDims: boolean };
   ReduceMax: { axes: number[]; keepDims: boolean };
   Trilu: { upper: boolean; k: number };
+  /**
+   * RMSNorm over the last axis, x / sqrt(mean(x²) + eps) * weight (fused): outputs y and the
+   * float32 1 / sqrt(mean(x²) + eps) per row, which the backward pass reuses.
+   */
+  RmsNorm: { eps: number };
   /** exp(x) / sum(exp(x)) along one axis (fused: the backward pass keeps only the output). */
   Softmax: { axis: number };
   /** Fused log-softmax + negative log-likelihood over (N, V) logits and (N) int64 targets: outputs the summed loss and the log-probabilities. */

@@ -4,7 +4,7 @@ import type { Op } from '../graph/ops.js';
 import { ONNX_DTYPE } from './dtypes.js';
 import { emitHalfMatMul } from './half-matmul.js';
 import { emitInt8MatMul } from './int8-matmul.js';
-import { intAttr, intsAttr, MS_DOMAIN, STRING, type EmitContext, type OnnxAttribute, type OnnxNode } from './node-types.js';
+import { floatAttr, intAttr, intsAttr, MS_DOMAIN, STRING, type EmitContext, type OnnxAttribute, type OnnxNode } from './node-types.js';
 
 export { intAttr, intsAttr, MS_DOMAIN, type EmitContext, type OnnxAttribute, type OnnxNode } from './node-types.js';
 
@@ -51,6 +51,9 @@ export const emitters = {
   ReduceSum: reduceWithAxesInput,
   ReduceMean: reduceWithAxesAttr,
   ReduceMax: reduceWithAxesAttr,
+  // onnxruntime's SimplifiedLayerNormalization (its kernel for float32, float64 and float16; the
+  // per-row output is float32 for each).
+  RmsNorm: (ctx) => make(ctx, 'SimplifiedLayerNormalization', ctx.inputs, [intAttr('axis', -1), floatAttr('epsilon', ctx.attrs.eps)]),
   Softmax: (ctx) => make(ctx, 'Softmax', ctx.inputs, [intAttr('axis', ctx.attrs.axis)]),
   // LogSoftmax over the last axis, then the summed negative log-likelihood: onnxruntime's fused
   // SoftmaxCrossEntropyLoss transposes the logits internally (a logits-sized temporary).

@@ -7,6 +7,7 @@ export interface OnnxAttribute {
   name: string;
   type: number;
   i?: number;
+  f?: number;
   ints?: number[];
   s?: Uint8Array;
 }
@@ -37,9 +38,11 @@ export interface EmitContext<O extends Op = Op> {
 /** onnxruntime's own operators (contrib ops). */
 export const MS_DOMAIN = 'com.microsoft';
 
+const FLOAT = 1;
 const INT = 2;
 const INTS = 7;
 export const STRING = 3;
 
+export const floatAttr = (name: string, f: number): OnnxAttribute => ({ name, type: FLOAT, f });
 export const intAttr = (name: string, i: number): OnnxAttribute => ({ name, type: INT, i });
 export const intsAttr = (name: string, ints: number[]): OnnxAttribute => ({ name, type: INTS, ints });
