@@ -61,6 +61,13 @@ export interface CompileOptions {
    * so the next compile of the same model skips graph optimization (most of the creation time).
    */
   reusable?: boolean;
+  /**
+   * onnxruntime's CPU memory arena for the session's intermediates (default true). It keeps what
+   * a run freed for the next run, growing in regions of doubling size, so it can hold far more
+   * than the runs ever use at once; without it freed buffers go back to the system (and new ones
+   * cost page faults).
+   */
+  arena?: boolean;
 }
 
 export interface RuntimeOptions {
@@ -125,7 +132,8 @@ export class Runtime {
   }
 
   compileLowered(model: LoweredModel, options: CompileOptions = {}): Promise<Executable> {
-    return this.compileHashed(model, hashOf(model), options);
+    // A session without the arena is another session of the same model.
+    return this.compileHashed(model, hashOf(model) + (options.arena === false ? ':no-arena' : ''), options);
   }
 
   private compileHashed(model: LoweredModel, hash: string, options: CompileOptions): Promise<Executable> {
@@ -133,7 +141,7 @@ export class Runtime {
     let exe = this.cache.get(hash);
     if (!exe) {
       const session = this.nextId++;
-      const create = { kind: 'create', id: 0, session, bytes: model.bytes, threads: this.threads, hash, keepOptimized: options.reusable ?? false } as const;
+      const create = { kind: 'create', id: 0, session, bytes: model.bytes, threads: this.threads, hash, keepOptimized: options.reusable ?? false, arena: options.arena ?? true } as const;
       exe = this.request(create).then(
         () => new Executable(this, session, model, hash),
       );

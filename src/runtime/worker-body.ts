@@ -13,7 +13,7 @@ export interface WireTensor {
 export type WireFeed = WireTensor | { resident: string };
 
 export type WorkerRequest =
-  | { kind: 'create'; id: number; session: number; bytes: Uint8Array; threads: number; hash: string; keepOptimized: boolean }
+  | { kind: 'create'; id: number; session: number; bytes: Uint8Array; threads: number; hash: string; keepOptimized: boolean; arena: boolean }
   | { kind: 'release'; id: number; session: number }
   | { kind: 'upload'; id: number; name: string; tensor: WireTensor }
   | { kind: 'free'; id: number; name: string }
@@ -77,6 +77,7 @@ export function workerBody(req: (id: string) => any, data: WorkerData, kernels: 
       // attention Softmax ran 4x slower with them); values below 1.2e-38 change nothing here.
       const options = {
         intraOpNumThreads: msg.threads, interOpNumThreads: 1, executionMode: 'sequential', enableMemPattern: false,
+        enableCpuMemArena: msg.arena,
         extra: { session: { set_denormal_as_zero: '1' } },
       };
       const known = optimized.get(msg.hash);

@@ -71,6 +71,8 @@ export interface TrainingTarget {
   extraFeeds?(shape: { batch: number; length: number }, random: () => number): Record<string, Feed>;
   /** Resident names for trainables (full fine-tuning updates the model's own weights in place). */
   residentName(name: string): string;
+  /** Whether the step graphs' sessions keep onnxruntime's memory arena (CompileOptions.arena; default true). */
+  arena?: boolean;
 }
 
 export interface TrainResult {
@@ -179,7 +181,7 @@ export async function train(
     if (!exe) {
       const hook = forwardOnly ? (target.evalHook ?? target.hook) : target.hook;
       const { graph, outputs } = buildMicroStep(model, shape, trainables, { hook, accumulate, forwardOnly });
-      exe = rt.compile(graph, outputs, { reusable: true });
+      exe = rt.compile(graph, outputs, { reusable: true, arena: target.arena ?? true });
       compiled.set(key, exe);
     }
     return exe;
