@@ -30,8 +30,16 @@ export interface GenerateResult {
 }
 
 const roundUp = (n: number, multiple: number) => Math.ceil(n / multiple) * multiple;
-/** Cache capacity: a power of two, at least 64. */
-const capacityFor = (n: number) => Math.max(64, 2 ** Math.ceil(Math.log2(n)));
+/**
+ * Cache capacity: n rounded up to a quarter of its power of two (at least 64), so at most four
+ * decode graphs per doubling of the context and at most a quarter of the cache unfilled. Each
+ * decode step reads the whole cache: a 256-token prompt with 64 new tokens attends over 320
+ * slots instead of 512 (1 ms of a 30 ms step on SmolLM2-135M).
+ */
+export function cacheCapacity(n: number): number {
+  const step = Math.max(64, 2 ** Math.floor(Math.log2(Math.max(1, n))) / 4);
+  return Math.ceil(n / step) * step;
+}
 
 export async function generateTokens(rt: Runtime, model: CausalLM, prompts: number[][], options: GenerateOptions): Promise<GenerateResult> {
   const b = prompts.length;
@@ -40,7 +48,7 @@ export async function generateTokens(rt: Runtime, model: CausalLM, prompts: numb
   if (longest === 0) throw new Error('a prompt has no tokens');
   const length = Math.min(roundUp(longest, 16), Math.max(longest, maxContext));
   const maxNew = Math.max(0, Math.min(options.maxNewTokens, maxContext - longest));
-  const capacity = capacityFor(length + maxNew);
+  const capacity = cacheCapacity(length + maxNew);
   const pad = options.padTokenId ?? 0;
   const kv = model.kvHeads;
   const d = model.headDim;
