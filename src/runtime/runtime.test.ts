@@ -30,6 +30,22 @@ describe('runtime', () => {
     assert.deepEqual(out.y!.shape, [2, 2]);
   });
 
+  it('compiles a session without the memory arena as a session of its own, with the same results', async () => {
+    const feeds = { x: new Float32Array([1, 2, 3, 4, 5, 6]), w: new Float32Array([1, 0, 0, 1, 1, 1]), ids: new BigInt64Array([10n, 20n]) };
+    const a = affine();
+    const withArena = await rt.compile(a.g, { y: a.y });
+    const b = affine();
+    const without = await rt.compile(b.g, { y: b.y }, { arena: false });
+    assert.notEqual(without, withArena);
+    assert.notEqual(without.session, withArena.session);
+    const c = affine();
+    assert.equal(await rt.compile(c.g, { y: c.y }, { arena: false }), without);
+    assert.deepEqual(Array.from((await without.run(feeds)).y!.data as Float32Array), [14, 15, 30, 31]);
+    await rt.release(without);
+    await rt.release(without);
+    await rt.release(withArena);
+  });
+
   it('frees a session once every compile of it is released; kept outputs outlive it, and a reusable model compiles again', async () => {
     const build = () => {
       const g = new Graph();
