@@ -1,8 +1,7 @@
 // Loss curves over 100 LoRA steps on a lower-precision frozen base against the float32 one, on a
 // stories260K-sized Llama that the test pretrains itself first (so its weights are not random).
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { LoraModel } from '../adapters/lora/lora-model.js';
@@ -13,6 +12,7 @@ import { mulberry32 } from '../testing/random.js';
 import type { TrainExample } from './batching.js';
 import { fullTarget, loraTarget } from './targets.js';
 import { train, type TrainOptions } from './trainer.js';
+import { testDir } from '../testing/temp-dir.js';
 
 const CONFIG = parseHfConfig({
   model_type: 'llama', hidden_size: 64, intermediate_size: 172, num_hidden_layers: 5, num_attention_heads: 8, num_key_value_heads: 4,
@@ -66,7 +66,7 @@ describe('a lower-precision frozen base trains like the float32 one', () => {
     }));
     const model = CausalLM.fromWeights('test:pretrain', CONFIG, weights);
     const data = corpus(1, [[5, 7], [11, 2], [3, 100], [17, 41]], 64, 48);
-    const result = await train(rt, fullTarget(model), data, [], { ...options(await mkdtemp(join(tmpdir(), 'tuna-precision-')), 150, 3e-3), noFinalSave: false });
+    const result = await train(rt, fullTarget(model), data, [], { ...options(testDir('tuna-precision-'), 150, 3e-3), noFinalSave: false });
     pretrained = result.trained;
   });
 
@@ -82,7 +82,7 @@ describe('a lower-precision frozen base trains like the float32 one', () => {
     const lora = new LoraModel(model, { r: 8, loraAlpha: 16, targetModules: 'all-linear', loraDropout: 0 }, 5);
     const losses: number[] = [];
     const data = corpus(2, [[7, 3], [13, 60]], 64, 48);
-    await train(rt, loraTarget(lora, name), data, [], { ...options(await mkdtemp(join(tmpdir(), 'tuna-precision-')), STEPS, 2e-3), onStep: (m) => losses.push(m.loss) });
+    await train(rt, loraTarget(lora, name), data, [], { ...options(testDir('tuna-precision-'), STEPS, 2e-3), onStep: (m) => losses.push(m.loss) });
     assert.equal(losses.length, STEPS);
     return losses;
   }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadAdapter, saveAdapter } from '../adapters/lora/adapter-files.js';
@@ -10,6 +9,7 @@ import { Runtime } from '../runtime/runtime.js';
 import type { TrainExample } from './batching.js';
 import { loraTarget } from './targets.js';
 import { train, type TrainOptions } from './trainer.js';
+import { testDir } from '../testing/temp-dir.js';
 
 const fixture = new URL('../../fixtures/models/llama', import.meta.url).pathname;
 const EXAMPLES: TrainExample[] = Array.from({ length: 8 }, (_, i) => {
@@ -28,7 +28,7 @@ describe('QLoRA', () => {
     const lora = new LoraModel(model, { r: 8, loraAlpha: 16, targetModules: 'all-linear' }, 5);
     const losses: number[] = [];
     const options: TrainOptions = {
-      outDir: await mkdtemp(join(tmpdir(), 'tuna-qlora-')), epochs: 30, lr: 2e-2, batchSize: 4, gradAccum: 1, schedule: 'constant',
+      outDir: testDir('tuna-qlora-'), epochs: 30, lr: 2e-2, batchSize: 4, gradAccum: 1, schedule: 'constant',
       weightDecay: 0, maxGradNorm: 0.3, beta1: 0.9, beta2: 0.999, eps: 1e-8, keepCheckpoints: 1, seed: 1, onStep: (m) => losses.push(m.loss),
     };
     const result = await train(rt, loraTarget(lora, `qlora-${quantize}`), EXAMPLES, [], options);
@@ -52,7 +52,7 @@ describe('QLoRA', () => {
       t.a.set(q.result.trained.get(`${module}.lora_A.weight`)!);
       t.b.set(q.result.trained.get(`${module}.lora_B.weight`)!);
     }
-    const dir = join(await mkdtemp(join(tmpdir(), 'tuna-qlora-')), 'adapter');
+    const dir = join(testDir('tuna-qlora-'), 'adapter');
     await saveAdapter(q.lora, dir);
     const loaded = await loadAdapter(await CausalLM.load(fixture), dir);
     assert.deepEqual([...loaded.lora.adapters.keys()], [...q.lora.adapters.keys()]);

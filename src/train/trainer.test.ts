@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { LoraModel } from '../adapters/lora/lora-model.js';
@@ -12,6 +11,7 @@ import type { TrainExample } from './batching.js';
 import { listCheckpoints } from './checkpoint.js';
 import { loraTarget, fullTarget } from './targets.js';
 import { NonFiniteLossError, train, type TrainOptions } from './trainer.js';
+import { testDir } from '../testing/temp-dir.js';
 
 const fixture = new URL('../../fixtures/models/llama', import.meta.url).pathname;
 
@@ -37,7 +37,7 @@ async function run(rt: Runtime, options: Partial<TrainOptions> & { outDir: strin
   return { result, losses, model, lora };
 }
 
-const tmp = () => mkdtemp(join(tmpdir(), 'tuna-train-'));
+const tmp = () => testDir('tuna-train-');
 
 describe('trainer', () => {
   const rt = new Runtime();

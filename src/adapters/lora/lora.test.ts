@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openSafetensors } from '../../io/safetensors.js';
@@ -9,6 +8,7 @@ import { CausalLM } from '../../models/model.js';
 import { Runtime } from '../../runtime/runtime.js';
 import { loadAdapter, saveAdapter } from './adapter-files.js';
 import { LoraModel } from './lora-model.js';
+import { testDir } from '../../testing/temp-dir.js';
 
 const fixture = (v: string) => new URL(`../../../fixtures/models/${v}`, import.meta.url).pathname;
 
@@ -53,7 +53,7 @@ describe('LoRA', () => {
   it('writes PEFT\'s files: the same keys, shapes, dtypes and config fields as PEFT', async () => {
     const model = await CausalLM.load(fixture('llama'));
     const lora = new LoraModel(model, { r: 4, loraAlpha: 8, baseModelNameOrPath: 'fixtures/models/llama' });
-    const dir = join(await mkdtemp(join(tmpdir(), 'tuna-lora-')), 'adapter');
+    const dir = join(testDir('tuna-lora-'), 'adapter');
     await saveAdapter(lora, dir);
     const peftDir = join(fixture('llama'), 'peft_adapter');
     const ours = JSON.parse(await readFile(join(dir, 'adapter_config.json'), 'utf8'));
@@ -97,7 +97,7 @@ describe('LoRA', () => {
 
   it('refuses adapter features it does not implement, naming the field', async () => {
     const model = await CausalLM.load(fixture('llama'));
-    const dir = join(await mkdtemp(join(tmpdir(), 'tuna-lora-')), 'a');
+    const dir = join(testDir('tuna-lora-'), 'a');
     await saveAdapter(new LoraModel(model), dir);
     const path = join(dir, 'adapter_config.json');
     const json = JSON.parse(await readFile(path, 'utf8'));

@@ -1,8 +1,7 @@
 // tuna merge: the merged model's logits equal the base with the adapter applied (within 1e-4),
 // for a Linear model (Llama) and a Conv1D model (GPT-2, fan_in_fan_out).
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CausalLM } from '../../models/model.js';
@@ -11,6 +10,7 @@ import { Runtime } from '../../runtime/runtime.js';
 import { mulberry32 } from '../../testing/random.js';
 import { LoraModel, loraInput } from './lora-model.js';
 import { mergeAdapter } from './merge.js';
+import { testDir } from '../../testing/temp-dir.js';
 
 const fixture = (v: string) => new URL(`../../../fixtures/models/${v}`, import.meta.url).pathname;
 
@@ -34,7 +34,7 @@ describe('merging an adapter', () => {
       }
       const withAdapter = (await exe.run({ ...Object.fromEntries(base.hostWeights()), ...feeds, ...base.batchFeeds(batch) })).logits!.data as Float32Array;
 
-      const dir = join(await mkdtemp(join(tmpdir(), 'tuna-merge-')), 'merged');
+      const dir = join(testDir('tuna-merge-'), 'merged');
       await saveModelFolder(base, await mergeAdapter(rt, lora, base.floatWeights()), dir);
       const merged = await CausalLM.load(dir);
       const plain = (await merged.forward(rt, batch)).logits;

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import { initModel } from '../../models/init-model.js';
+import { testDir } from '../../testing/temp-dir.js';
 
 const cli = fileURLToPath(new URL('../run.ts', import.meta.url));
 
@@ -23,7 +23,7 @@ function runChat(args: string[], input: string): Promise<{ code: number | null; 
 
 describe('tuna chat', () => {
   it('answers each line from piped stdin, honours /reset and /exit, with a seeded reply', async () => {
-    const dir = join(await mkdtemp(join(tmpdir(), 'tuna-chat-')), 'tiny');
+    const dir = join(testDir('tuna-chat-'), 'tiny');
     await initModel({ arch: 'llama', preset: 'tiny', out: dir, seed: 3 });
     const args = ['--model', dir, '--max-new-tokens', '6', '--temperature', '0', '--system', 'Be brief.'];
     const a = await runChat(args, '/help\nhello there\n/reset\nhello there\n/resett\n/exit\nnever read\n');
