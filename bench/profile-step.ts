@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { int8Feeds } from '../src/adapters/int8/int8-linear.js';
 import { LoraModel } from '../src/adapters/lora/lora-model.js';
 import { lowerToOnnx } from '../src/onnx/lower.js';
+import { disableOnnxRuntimeTelemetry } from '../src/runtime/runtime.js';
 import { buildMicroStep } from '../src/train/step-graphs.js';
 import { fullTarget, loraTarget } from '../src/train/targets.js';
 import { collate } from '../src/train/batching.js';
@@ -15,6 +16,7 @@ import { randomModel, type ShapeName } from './model-shapes.js';
 import { flags } from './peer.js';
 
 const opts = flags({ mode: 'lora', layers: '4', batch: '4', seq: '256', arena: '1', dir: '/tmp', shape: 'smollm2_135m', base: 'fp32', targets: '', checkpointing: '', nodes: '' });
+disableOnnxRuntimeTelemetry();
 const ort = createRequire(import.meta.url)('onnxruntime-node');
 const B = Number(opts.batch);
 const T = Number(opts.seq);

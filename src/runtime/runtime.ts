@@ -93,6 +93,7 @@ export class Runtime {
   constructor(options: RuntimeOptions = {}) {
     this.threads = options.threads ?? availableParallelism();
     const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
+    disableOnnxRuntimeTelemetry();
     // `__name` is the helper some transpilers insert to keep function names; the threads have no module scope.
     const kernels = `{ createWasmAdamW: ${createWasmAdamW} }`;
     const workerData: WorkerData = { ortPath, adamwWasm: adamwWasmBytes() };
@@ -270,6 +271,16 @@ export class Executable {
     }
     return out;
   }
+}
+
+/**
+ * onnxruntime 1.29 and later, on Linux and macOS, upload usage events to Microsoft and keep a
+ * device id and an event store under ~/.cache/Microsoft unless ORT_DISABLE_TELEMETRY=1 is set
+ * before the library initializes; Tuna runs locally and privately, so it sets it (a value the
+ * user set stays). The worker's onnxruntime reads the process environment this sets.
+ */
+export function disableOnnxRuntimeTelemetry(): void {
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
 }
 
 const hashOf = (model: LoweredModel): string => createHash('sha256').update(model.bytes).digest('hex');
