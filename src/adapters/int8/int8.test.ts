@@ -52,6 +52,19 @@ describe('int8 frozen weights', () => {
     assert.deepEqual(dequantizeInt8(c, 'conv1d'), Float32Array.from(transposed, (_, p) => back[(p % OUT) * IN + Math.floor(p / OUT)]!));
   });
 
+  it('rounds halves up, as Math.round: a row with max 127 holds its own values exactly, and k + 0.5 goes to k + 1', () => {
+    // Row 0: max 127, so scale 1; its values are exact halves and integers. Row 1: a scaled copy.
+    const row = Float32Array.from({ length: IN }, (_, i) => (i === 0 ? 127 : i % 2 ? -(i + 0.5) : i + 0.5));
+    const w = new Float32Array([...row, ...row.map((v) => v / 64)]);
+    for (const layout of ['linear', 'conv1d'] as const) {
+      const given = layout === 'linear' ? w : Float32Array.from({ length: 2 * IN }, (_, p) => w[(p % 2) * IN + Math.floor(p / 2)]!);
+      const t = quantizeInt8(given, layout === 'linear' ? [2, IN] : [IN, 2], layout);
+      const expected = Array.from(row, (v) => Math.round(v));
+      assert.deepEqual(Array.from({ length: IN }, (_, i) => t.codes[i * 2]!), expected, `${layout}: row 0`);
+      assert.deepEqual(Array.from({ length: IN }, (_, i) => t.codes[i * 2 + 1]!), expected, `${layout}: row 1`);
+    }
+  });
+
   it('multiplies within the rounding of both operands, and an all-zero row stays zero', async () => {
     const w = weight(2);
     const t = quantizeInt8(w, [OUT, IN], 'linear');
