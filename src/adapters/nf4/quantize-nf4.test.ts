@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { TunaInputError } from '../../errors.js';
 import { dequantizeNf4, nf4BlockAbsmax } from './dequantize-nf4.js';
+import { codeMidpoints, nearestCodeIndex } from './nearest-code.js';
 import { NF4_TABLE, nearestNf4Code } from './nf4-table.js';
 import { quantizeNf4 } from './quantize-nf4.js';
 import { decodeF32, decodeU8, firstDifference, nf4Fixture } from './test-utils/nf4-fixture.js';
@@ -27,6 +28,31 @@ describe('NF4 table', () => {
       const x = Math.fround((seed / 2147483648) * 2.2 - 1.1);
       assert.equal(nearestNf4Code(x), nearestByDistance(Math.max(-1, Math.min(1, x))), `x = ${x}`);
     }
+  });
+});
+
+/** The float32 values next to x (x is a float32 value). */
+function float32Neighbours(x: number): number[] {
+  const f = new Float32Array([x]);
+  const bits = new Int32Array(f.buffer);
+  const out: number[] = [];
+  for (const step of [-2, -1, 1, 2]) {
+    const b = new Int32Array([bits[0]! + (x >= 0 ? step : -step)]);
+    out.push(new Float32Array(b.buffer)[0]!);
+  }
+  return out;
+}
+
+describe('nearestNf4Code', () => {
+  it('counts the float32 midpoints strictly below x: on and next to every midpoint and bin edge, at the ends and past them', () => {
+    const midpoints = codeMidpoints(NF4_TABLE);
+    const values = [-1.5, -1.1, -1, 0, 1, 1.1, 1.5, -0, ...NF4_TABLE];
+    for (const m of midpoints) values.push(m, ...float32Neighbours(m));
+    for (let b = 0; b <= 1024; b++) {
+      const edge = Math.fround(-1 + b / 512);
+      values.push(edge, ...float32Neighbours(edge));
+    }
+    for (const x of values) assert.equal(nearestNf4Code(x), nearestCodeIndex(midpoints, x), `x = ${x}`);
   });
 });
 
