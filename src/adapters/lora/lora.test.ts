@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { openSafetensors } from '../../io/safetensors.js';

@@ -1,7 +1,6 @@
 // tuna merge: the merged model's logits equal the base with the adapter applied (within 1e-4),
 // for a Linear model (Llama) and a Conv1D model (GPT-2, fan_in_fan_out).
 import assert from 'node:assert/strict';
-
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { CausalLM } from '../../models/model.js';

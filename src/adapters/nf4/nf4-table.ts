@@ -2,7 +2,7 @@
  * The NF4 code book (bitsandbytes functional.py `get_4bit_type('nf4')`): quantiles of
  * N(0, 1) scaled to [-1, 1], with an exact zero at code 7.
  */
-import { codeMidpoints } from './nearest-code.js';
+import { codeMidpoints, nearestCodeIndex } from './nearest-code.js';
 
 export const NF4_TABLE: Float32Array = Float32Array.of(
   -1.0,
@@ -27,38 +27,18 @@ export const NF4_TABLE: Float32Array = Float32Array.of(
 export const NF4_ZERO_CODE = 7;
 
 // fp32 midpoints; they equal the thresholds of bitsandbytes' CUDA decision tree bit for bit.
-const [M0, M1, M2, M3, M4, M5, M6, M7, M8, M9, M10, M11, M12, M13, M14] = codeMidpoints(NF4_TABLE);
-
-/** The number of midpoints strictly below x, as a decision tree. */
-function midpointsBelow(x: number): number {
-  if (x > M7) {
-    if (x > M11) {
-      if (x > M13) return x > M14 ? 15 : 14;
-      return x > M12 ? 13 : 12;
-    }
-    if (x > M9) return x > M10 ? 11 : 10;
-    return x > M8 ? 9 : 8;
-  }
-  if (x > M3) {
-    if (x > M5) return x > M6 ? 7 : 6;
-    return x > M4 ? 5 : 4;
-  }
-  if (x > M1) return x > M2 ? 3 : 2;
-  return x > M0 ? 1 : 0;
-}
-
-const MIDPOINTS = Float32Array.of(M0, M1, M2, M3, M4, M5, M6, M7, M8, M9, M10, M11, M12, M13, M14);
+const MIDPOINTS = codeMidpoints(NF4_TABLE);
 /** Bins of equal width over [-1, 1]; no bin holds two midpoints (neighbours lie 0.08 or more apart). */
 const BINS = 1024;
 /** The code of each bin's lower edge. */
-const BIN_CODE = Uint8Array.from({ length: BINS }, (_, b) => midpointsBelow(-1 + (2 * b) / BINS));
+const BIN_CODE = Uint8Array.from({ length: BINS }, (_, b) => nearestCodeIndex(MIDPOINTS, -1 + (2 * b) / BINS));
 
 /**
  * Nearest NF4 code of a float32 value already divided by its block's absmax. A value exactly
  * on a midpoint takes the lower code (torch.bucketize, and the CUDA tree's `x > t`). It starts
  * from the code of x's bin and steps over a midpoint inside the bin: a comparison that is
- * mostly not taken, where the decision tree mispredicted on normally distributed weights
- * (quantizeNf4: 21 against 8 ns per element).
+ * mostly not taken, where a decision tree over the midpoints mispredicted on normally
+ * distributed weights (quantizeNf4: 21 against 8 ns per element).
  */
 export function nearestNf4Code(x: number): number {
   // For a float32 x, x + 1 rounds only within 2^-29 of zero, far from every midpoint, so the
