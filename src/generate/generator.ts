@@ -92,6 +92,13 @@ export async function generateTokens(rt: Runtime, model: CausalLM, prompts: numb
       fetch: ['logits'], scatter: scatterInto(0, length),
     });
     let position = length;
+    // The residents every decode step reads, gathered once: copying a few hundred feed names per
+    // token cost about 1 ms of a 30 ms step; each step replaces only the ids, mask and positions.
+    const decodeFeeds: Record<string, Feed> = { ...weights };
+    cache.forEach((c, i) => {
+      decodeFeeds[`past.${i}.k`] = c.k;
+      decodeFeeds[`past.${i}.v`] = c.v;
+    });
     for (let step = 0; step < maxNew && !done.every(Boolean); step++) {
       if (options.signal?.aborted) break;
       const logits = out.logits!.data as Float32Array;
@@ -114,12 +121,8 @@ export async function generateTokens(rt: Runtime, model: CausalLM, prompts: numb
       // Decode one token per row against the whole cache (unfilled slots are masked).
       const decode = await model.compiledForward(rt, { batch: b, length: 1, pastLength: capacity, lastOnly: true }, options.adapter);
       const attentionMask = cacheMask.map((row, r) => [...row, done[r] ? 0 : 1]);
-      const feeds: Record<string, Feed> = { ...model.batchFeeds({ ids: next.map((t) => [t]), attentionMask, pastLength: capacity }), ...weights };
-      cache.forEach((c, i) => {
-        feeds[`past.${i}.k`] = c.k;
-        feeds[`past.${i}.v`] = c.v;
-      });
-      out = await decode.run(feeds, { fetch: ['logits'], scatter: scatterInto(position, 1) });
+      Object.assign(decodeFeeds, model.batchFeeds({ ids: next.map((t) => [t]), attentionMask, pastLength: capacity }));
+      out = await decode.run(decodeFeeds, { fetch: ['logits'], scatter: scatterInto(position, 1) });
       cacheMask.forEach((row, r) => (row[position] = done[r] ? 0 : 1));
       position++;
     }

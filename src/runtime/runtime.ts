@@ -237,10 +237,13 @@ export class Runtime {
 export class Executable {
   readonly inputs: ValueSpec[];
   readonly outputs: ValueSpec[];
+  /** Names a feed may have: the inputs, and inputs the graph does not read. */
+  private readonly known: Set<string>;
 
   constructor(private readonly runtime: Runtime, readonly session: number, readonly model: LoweredModel, readonly hash: string) {
     this.inputs = model.inputs;
     this.outputs = model.outputs;
+    this.known = new Set([...this.inputs.map((s) => s.name), ...model.unusedInputs]);
   }
 
   async run(feeds: Record<string, Feed>, options: RunOptions = {}): Promise<Record<string, HostTensor>> {
@@ -252,7 +255,7 @@ export class Executable {
       wire[spec.name] = toWireFeed(spec, feed);
       if (options.transfer && !(feed instanceof Resident)) transfer.push(dataOf(feed).buffer as ArrayBuffer);
     }
-    const known = new Set([...this.inputs.map((s) => s.name), ...this.model.unusedInputs]);
+    const known = this.known;
     const unknown = Object.keys(feeds).filter((n) => !known.has(n));
     if (unknown.length > 0 && !options.ignoreUnknown) {
       const list = (names: string[]) => names.slice(0, 8).join(', ') + (names.length > 8 ? `, ... (${names.length} in all)` : '');
