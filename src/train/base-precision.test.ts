@@ -20,13 +20,15 @@ const CONFIG = parseHfConfig({
 }, 'stories260K-sized test model');
 const STEPS = 100;
 /**
- * What an int8 base may change in the loss curve: the relative gap to the reference's loss, on
- * average over the steps and at the worst step (measured with the output head's forward product
- * in int8 too: 0.25% and 1.7%, against 0.23% and 1.3% with the head in float32; codes on a 4-bit
- * grid of the same scales: 0.9% and 6.4%).
+ * What an int8 base may change in the loss curve: the relative gap to the reference's loss on
+ * average over the steps, and the largest gap between the curves smoothed over `WINDOW` steps
+ * (one step's loss depends on its batch, so a single step's gap swings: the int8 bases' largest
+ * per-step gaps were 0.9% and 1.9%, next to 0.2% and 0.8% on either side). Measured: int8 base
+ * to fp32 mean 0.15%, smoothed 0.35%; QLoRA int8 to NF4 0.14%, 0.56%; codes on a 4-bit grid of
+ * the same scales 0.96%, 2.7%.
  */
-const TOLERANCE = { mean: 0.005, max: 0.02 };
-
+const TOLERANCE = { mean: 0.005, smoothed: 0.015 };
+const WINDOW = 5;
 /** Sequences of a few affine walks over the vocabulary: t[i+1] = (a t[i] + b) mod 509, per walk. */
 function corpus(seed: number, walks: [number, number][], count: number, length: number): TrainExample[] {
   const rand = mulberry32(seed);
@@ -43,14 +45,20 @@ const options = (outDir: string, steps: number, lr: number): TrainOptions => ({
   beta1: 0.9, beta2: 0.999, eps: 1e-8, keepCheckpoints: 1, seed: 3, noFinalSave: true,
 });
 
-/** |a - b| / b at each step: its mean and its largest value. */
-function gap(a: number[], b: number[]): { mean: number; max: number } {
-  const rel = a.map((x, i) => Math.abs(x - b[i]!) / b[i]!);
-  return { mean: rel.reduce((s, r) => s + r, 0) / rel.length, max: Math.max(...rel) };
+/** Each step's loss averaged with up to WINDOW - 1 steps before it. */
+const smooth = (a: number[]) => a.map((_, i) => {
+  const from = Math.max(0, i - WINDOW + 1);
+  return a.slice(from, i + 1).reduce((s, x) => s + x, 0) / (i + 1 - from);
+});
+/** |a - b| / b: its mean over the steps, and its largest value between the smoothed curves. */
+function gap(a: number[], b: number[]): { mean: number; smoothed: number } {
+  const rel = (x: number[], y: number[]) => x.map((v, i) => Math.abs(v - y[i]!) / y[i]!);
+  const perStep = rel(a, b);
+  return { mean: perStep.reduce((s, r) => s + r, 0) / perStep.length, smoothed: Math.max(...rel(smooth(a), smooth(b))) };
 }
-const within = (g: { mean: number; max: number }) => g.mean <= TOLERANCE.mean && g.max <= TOLERANCE.max;
-const show = (g: { mean: number; max: number }) => `mean ${(100 * g.mean).toFixed(2)}%, largest ${(100 * g.max).toFixed(2)}%`;
-const TOLERANCE_TEXT = `mean gap ${TOLERANCE.mean * 100}%, largest ${TOLERANCE.max * 100}%`;
+const within = (g: { mean: number; smoothed: number }) => g.mean <= TOLERANCE.mean && g.smoothed <= TOLERANCE.smoothed;
+const show = (g: { mean: number; smoothed: number }) => `mean ${(100 * g.mean).toFixed(2)}%, largest over ${WINDOW} steps ${(100 * g.smoothed).toFixed(2)}%`;
+const TOLERANCE_TEXT = `mean gap ${TOLERANCE.mean * 100}%, largest over ${WINDOW} steps ${TOLERANCE.smoothed * 100}%`;
 
 describe('a lower-precision frozen base trains like the float32 one', () => {
   const rt = new Runtime();
