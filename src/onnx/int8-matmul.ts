@@ -23,7 +23,10 @@ export function emitInt8MatMul(ctx: EmitContext<'Int8MatMul'>): OnnxNode[] {
     return output;
   };
   const rows = shape.length === 2 ? a : node('Reshape', [a, ctx.int64('rows_shape', [m, k])], 'rows');
-  const absMax = node('ReduceMax', [node('Abs', [rows], 'abs')], 'absmax', [intsAttr('axes', [1]), intAttr('keepdims', 0)]);
+  // max |x| as max(max x, -min x): two reading passes, where Abs would also write a copy of a.
+  const rowAxis = [intsAttr('axes', [1]), intAttr('keepdims', 0)];
+  const rowMin = node('ReduceMin', [rows], 'rowmin', rowAxis);
+  const absMax = node('Max', [node('ReduceMax', [rows], 'rowmax', rowAxis), node('Neg', [rowMin], 'negmin')], 'absmax');
   // An all-zero row (a token that carries no gradient) gets a tiny scale instead of a division by zero.
   const scale = node('Max', [node('Mul', [absMax, ctx.initializer('inv127', 'float32', [1 / 127], [])], 'scale0'), ctx.initializer('tiny', 'float32', [1e-30], [])], 'scale');
   const codes = node('QuantizeLinear', [rows, scale, ctx.initializer('zero_points', 'uint8', new Array<number>(m).fill(ZERO_POINT), [m])], 'codes', [intAttr('axis', 0)]);

@@ -7,7 +7,9 @@ import type { Graph } from '../graph/graph.js';
 import type { Shape } from '../graph/shape.js';
 import type { Node, Tensor } from '../graph/tensor.js';
 import { ONNX_DTYPE } from './dtypes.js';
-import { emitters, MS_DOMAIN, type EmitContext, type Emitter, type OnnxNode } from './emitters.js';
+import { emitters, intAttr, MS_DOMAIN, type EmitContext, type Emitter, type OnnxNode } from './emitters.js';
+import { floatAttr } from './node-types.js';
+import { foldTransposedMatMuls } from './transposed-matmul.js';
 
 const { onnx } = onnxProto;
 
@@ -61,6 +63,9 @@ function neededNodes(graph: Graph, outputs: Tensor[]): Node[] {
   return keep.reverse();
 }
 
+/** Emitted constants of at most this many values are shared between nodes when equal. */
+const SHARED_INITIALIZER_MAX = 4096;
+
 export function lowerToOnnx(graph: Graph, outputs: Record<string, Tensor>, modelName = 'tuna'): LoweredModel {
   const outputTensors = Object.values(outputs);
   const nodes = neededNodes(graph, outputTensors);
@@ -85,8 +90,20 @@ export function lowerToOnnx(graph: Graph, outputs: Record<string, Tensor>, model
   }
 
   const initializers: Initializer[] = [];
+  const sharedInitializers = new Map<string, string>();
   const onnxNodes: OnnxNode[] = [];
+  const folding = foldTransposedMatMuls(nodes, outputTensors);
   for (const node of nodes) {
+    if (folding.dropped.has(node.id)) continue;
+    const product = folding.products.get(node.id);
+    if (product) {
+      const output = names.get(node.outputs[0]!.id)!;
+      onnxNodes.push({
+        opType: 'FusedMatMul', domain: MS_DOMAIN, input: [names.get(product.a.id)!, names.get(product.b.id)!], output: [output], name: output,
+        attribute: [intAttr('transA', product.transA ? 1 : 0), intAttr('transB', product.transB ? 1 : 0), floatAttr('alpha', 1)],
+      });
+      continue;
+    }
     if (node.op === 'Constant') {
       const t = node.outputs[0]!;
       const value = (node.attrs as { value: TypedArray }).value;
@@ -101,8 +118,14 @@ export function lowerToOnnx(graph: Graph, outputs: Record<string, Tensor>, model
       outputs: outNames,
       int64: (suffix, values, scalar = false) => ctx.initializer(suffix, 'int64', values, scalar ? [] : [values.length]),
       initializer: (suffix, dtype, values, dims) => {
+        // Equal small constants share one initializer, so onnxruntime's common-subexpression pass
+        // can merge equal node chains (one input quantized once for q, k and v, not three times).
+        const key = values.length <= SHARED_INITIALIZER_MAX ? `${dtype}[${dims.join(',')}]:${values.join(',')}` : null;
+        const known = key === null ? undefined : sharedInitializers.get(key);
+        if (known) return known;
         const name = claim(`${outNames[0]}_${suffix}`);
         initializers.push({ name, dims, dataType: ONNX_DTYPE[dtype], rawData: rawBytes(fromNumbers(dtype, values)) });
+        if (key !== null) sharedInitializers.set(key, name);
         return name;
       },
       value: (suffix) => claim(`${outNames[0]}_${suffix}`),
