@@ -6,7 +6,7 @@ import type { Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import { int8Feeds } from '../adapters/int8/int8-linear.js';
 import type { Int8Tensor, WeightLayout } from '../adapters/int8/int8-tensor.js';
-import { dequantizeInt8, quantizeInt8 } from '../adapters/int8/quantize-int8.js';
+import { dequantizeInt8, quantizeInt8, quantizeNf4Int8 } from '../adapters/int8/quantize-int8.js';
 import { dequantizeNf4 } from '../adapters/nf4/dequantize-nf4.js';
 import { nf4Feeds, nf4Layout } from '../adapters/nf4/dequantize-graph.js';
 import type { Nf4Tensor } from '../adapters/nf4/nf4-tensor.js';
@@ -177,9 +177,9 @@ export class CausalLM {
     for (const module of this.arch.linearModules(this.config)) {
       const key = `${module}.weight`;
       const nf4 = this.quantized.get(key);
-      const w = nf4 ? dequantizeNf4(nf4) : weights.get(key);
-      if (!w) continue;
-      this.int8.set(key, quantizeInt8(w, this.shapes.get(key)!, this.weightLayout(key)));
+      const w = nf4 ? undefined : weights.get(key);
+      if (!nf4 && !w) continue;
+      this.int8.set(key, nf4 ? quantizeNf4Int8(nf4, this.weightLayout(key)) : quantizeInt8(w!, this.shapes.get(key)!, this.weightLayout(key)));
       weights.delete(key);
       this.quantized.delete(key);
     }

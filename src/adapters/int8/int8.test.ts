@@ -6,7 +6,9 @@ import { float32ToHalf, halfToFloat32 } from '../../io/half-float.js';
 import { Runtime, type Feed } from '../../runtime/runtime.js';
 import { mulberry32, uniform } from '../../testing/random.js';
 import { int8Feeds, int8Linear } from './int8-linear.js';
-import { dequantizeInt8, quantizeInt8 } from './quantize-int8.js';
+import { dequantizeNf4 } from '../nf4/dequantize-nf4.js';
+import { quantizeNf4 } from '../nf4/quantize-nf4.js';
+import { dequantizeInt8, quantizeInt8, quantizeNf4Int8 } from './quantize-int8.js';
 
 const IN = 24;
 const OUT = 10;
@@ -32,6 +34,22 @@ function product(x: Float32Array, w: Float32Array, m: number): Float64Array {
 describe('int8 frozen weights', () => {
   const rt = new Runtime();
   after(() => rt.close());
+
+  it('gives an NF4 weight the codes and scales of its dequantized values, blocks straddling features or not', () => {
+    // (out, in): 37 features of 40 inputs are 1480 values, so 64-value blocks straddle features; 19 x 33
+    // has odd rows (a packed byte holds the end of one feature and the start of the next); 33 x 128 does not.
+    for (const [out, inputs, blocksize, doubleQuant] of [[37, 40, 64, true], [19, 33, 32, false], [33, 128, 64, true], [3, 8, 64, true]] as const) {
+      const rand = mulberry32(out);
+      const w = Float32Array.from(uniform(rand, out * inputs), (v, i) => v * (1 + (Math.floor(i / inputs) % 5)) * 0.03);
+      w.fill(0, 0, inputs); // an all-zero feature
+      const nf4 = quantizeNf4(w, [out, inputs], { blocksize, doubleQuant });
+      const want = quantizeInt8(dequantizeNf4(nf4), [out, inputs], 'linear');
+      const got = quantizeNf4Int8(nf4, 'linear');
+      assert.deepEqual([got.inFeatures, got.outFeatures], [inputs, out]);
+      assert.deepEqual(got.scales, want.scales, `${out} x ${inputs} scales`);
+      assert.deepEqual(got.codes, want.codes, `${out} x ${inputs} codes`);
+    }
+  });
 
   it('quantizes each output feature to within half a step of its own scale, in either checkpoint layout', () => {
     const w = weight(1);

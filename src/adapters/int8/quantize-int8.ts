@@ -1,5 +1,8 @@
 // Per-output-feature int8 quantization of a linear weight, and its inverse.
 import type { Shape } from '../../graph/shape.js';
+import { dequantizeNf4, nf4BlockAbsmax } from '../nf4/dequantize-nf4.js';
+import { NF4_TABLE } from '../nf4/nf4-table.js';
+import type { Nf4Tensor } from '../nf4/nf4-tensor.js';
 import { weightFeatures, type Int8Tensor, type WeightLayout } from './int8-tensor.js';
 
 const TILE = 64;
@@ -50,4 +53,50 @@ export function dequantizeInt8(t: Int8Tensor, layout: WeightLayout): Float32Arra
     }
   }
   return out;
+}
+
+/** Output features decoded together: their float32 rows stay in cache while the codes are written across them. */
+const NF4_ROWS = 16;
+
+/**
+ * The int8 codes of an NF4 weight's values: equal to quantizeInt8(dequantizeNf4(t), ...), a few
+ * features at a time instead of through a float32 copy of the whole weight.
+ */
+export function quantizeNf4Int8(t: Nf4Tensor, layout: WeightLayout): Int8Tensor {
+  if (layout !== 'linear' || t.shape.length !== 2) return quantizeInt8(dequantizeNf4(t), t.shape, layout);
+  const [inFeatures, outFeatures] = weightFeatures(t.shape, layout);
+  const absmax = nf4BlockAbsmax(t);
+  const { packed, blocksize } = t;
+  const scales = new Float32Array(outFeatures);
+  const inverse = new Float32Array(outFeatures);
+  const codes = new Int8Array(inFeatures * outFeatures);
+  const rows = new Float32Array(NF4_ROWS * inFeatures);
+  for (let o0 = 0; o0 < outFeatures; o0 += NF4_ROWS) {
+    const count = Math.min(NF4_ROWS, outFeatures - o0);
+    for (let r = 0; r < count; r++) {
+      // The values of feature o0 + r (elements p of the flattened (out, in) weight), as dequantizeNf4 computes them.
+      const start = (o0 + r) * inFeatures;
+      const end = start + inFeatures;
+      const offset = r * inFeatures - start;
+      let max = 0;
+      for (let p = start; p < end;) {
+        const block = Math.floor(p / blocksize);
+        const scale = absmax[block]!;
+        for (const blockEnd = Math.min((block + 1) * blocksize, end); p < blockEnd; p++) {
+          const byte = packed[p >> 1]!;
+          // float32 as dequantizeNf4 stores it (an assignment's value would be the unrounded product)
+          const value = Math.fround(NF4_TABLE[p & 1 ? byte & 0x0f : byte >> 4]! * scale);
+          rows[offset + p] = value;
+          max = Math.max(max, Math.abs(value));
+        }
+      }
+      scales[o0 + r] = max > 0 ? max / 127 : 1;
+      inverse[o0 + r] = 1 / scales[o0 + r]!;
+    }
+    for (let i = 0; i < inFeatures; i++) {
+      const row = i * outFeatures + o0;
+      for (let r = 0; r < count; r++) codes[row + r] = Math.floor(rows[r * inFeatures + i]! * inverse[o0 + r]! + 0.5);
+    }
+  }
+  return { codes, scales, inFeatures, outFeatures };
 }
