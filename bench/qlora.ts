@@ -9,11 +9,17 @@
 //   lora_int8   LoRA on an int8 base made from the float32 weights (--base-precision int8)
 // Each (shape, mode) runs in its own process; the modes alternate for a few rounds (the shared host
 // drifts) and each mode's best tokens/s and highest memory figures over the rounds are compared.
+// Next to them, in the same rounds, the stack a user would install for the same work: transformers +
+// PEFT (hf-peer) training LoRA r=16 on every linear layer with gradient checkpointing, as the QLoRA
+// recipe does (prepare_model_for_kbit_training), in fp32 and with bf16 autocast; bitsandbytes'
+// 4-bit layers are not part of that CPU stack, so its base is full precision. (The plain PyTorch
+// peer trains q and v only and is not run here: bench:train compares against it.) --peers none
+// leaves them out.
 // Then `tuna train` itself, as a user runs it on a full-precision checkpoint (F32, and BF16 for
 // QLoRA) of the --cli shape with its defaults for each method, one process per run: peak RSS over
 // the whole process (/usr/bin/time -v) and tokens/s, QLoRA against LoRA (bench/train-cli.ts).
 //   npm run bench:qlora -- [--shapes smollm2_135m,tinyllama_1_1b] [--modes qlora_int8,qlora_nf4,lora_int8]
-//                          [--steps 2] [--warmup 1] [--rounds 2] [--cli tinyllama_1_1b|none] [--cli-steps 4]
+//                          [--steps 2] [--warmup 1] [--rounds 2] [--peers hf_fp32,hf_bf16|none] [--cli tinyllama_1_1b|none] [--cli-steps 4]
 //   (--shapes none: the tuna train runs alone)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,13 +34,23 @@ import type { TrainExample } from '../src/train/batching.js';
 import { loraTarget } from '../src/train/targets.js';
 import { train } from '../src/train/trainer.js';
 import { peakRssMb, randomModel, SHAPES, type ShapeName } from './model-shapes.js';
-import { flags, round, runChild } from './peer.js';
+import { flags, round, runChild, runPeer, type PeerSpec } from './peer.js';
 import { cliTrain, writeCheckpoint } from './train-cli.js';
 
 const opts = flags({
   shapes: 'smollm2_135m,tinyllama_1_1b', modes: 'qlora_int8,qlora_nf4,lora_int8', batch: '1', seq: '256', steps: '2', warmup: '1', rounds: '2', child: '', mode: '', dir: '',
-  cli: 'tinyllama_1_1b', 'cli-steps': '4',
+  cli: 'tinyllama_1_1b', 'cli-steps': '4', peers: 'hf_fp32,hf_bf16',
 });
+const ALL_LINEAR = 'q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj';
+/** transformers + PEFT on the same work: LoRA r=16 on every linear layer, gradient checkpointing, fp32 or bf16 autocast. */
+function hfPeers(shape: ShapeName): PeerSpec[] {
+  const args = ['--mode', 'lora', '--shape', shape === 'smollm2_135m' ? 'smollm2' : 'tinyllama', '--batch', String(B), '--seq', String(T),
+    '--steps', opts.steps, '--warmup', opts.warmup, '--targets', ALL_LINEAR, '--checkpointing'];
+  return [
+    { label: 'hf_fp32', kind: 'hf' as const, script: 'hf_peft_bench.py', args },
+    { label: 'hf_bf16', kind: 'hf' as const, script: 'hf_peft_bench.py', args: [...args, '--bf16'] },
+  ].filter((p) => opts.peers.split(',').includes(p.label));
+}
 const MODES = ['qlora_int8', 'qlora_nf4', 'lora_int8', 'lora'] as const;
 type Mode = (typeof MODES)[number];
 const B = Number(opts.batch);
@@ -105,10 +121,18 @@ for (const shape of opts.shapes.split(',').filter((x) => x && x !== 'none') as S
   // The same random weights as the fp32 run, quantized and saved as `tuna quantize` writes them.
   const quantizedDir = await mkdtemp(join(tmpdir(), 'tuna-qlora-model-'));
   if (modes.some((m) => m.startsWith('qlora'))) await saveQuantizedModel(randomModel(shape, {}, 1, true), quantizedDir, { blocksize: 64, doubleQuant: true });
+  const peers = hfPeers(shape);
+  const peerRuns = new Map<string, Record<string, number>[]>(peers.map((p) => [p.label, []]));
+  const peerNotes = new Map<string, string>();
   for (let r = 0; r < Number(opts.rounds); r++) {
     for (const mode of modes) {
       const args = [...process.argv.slice(2), '--child', shape, '--mode', mode, '--dir', quantizedDir];
       runs.get(mode)!.push(runChild(self, args, `${shape} ${mode}`, ['--expose-gc']));
+    }
+    for (const p of peers) {
+      const result = runPeer<Record<string, number>>(p.script, p.args, 30 * 60_000, p.kind);
+      if (result.rows[0]) peerRuns.get(p.label)!.push(result.rows[0]);
+      else peerNotes.set(p.label, result.note ?? 'no figures');
     }
   }
   await rm(quantizedDir, { recursive: true, force: true });
@@ -127,6 +151,22 @@ for (const shape of opts.shapes.split(',').filter((x) => x && x !== 'none') as S
     row[mode] = { ...q, ratios };
     summary.push(`${mode} base ${q.base_mb} MB, peak ${q.peak_rss_mb} MB, ${q.tokens_per_s} tok/s (${ratios.tokens_per_s}x speed, ${ratios.peak_rss}x peak)`);
   }
+  const qlora = row.qlora_int8 as { tokens_per_s: number; peak_rss_mb: number } | undefined;
+  const compared: Record<string, unknown> = {};
+  for (const p of peers) {
+    const list = peerRuns.get(p.label)!;
+    if (list.length === 0) {
+      compared[p.label] = { note: peerNotes.get(p.label) };
+      summary.push(`${p.label}: ${peerNotes.get(p.label)}`);
+      continue;
+    }
+    const figures = { tokens_per_s: Math.max(...list.map((x) => x.tokens_per_s!)), peak_rss_mb: Math.max(...list.map((x) => x.peak_rss_mb!)) };
+    const ratios = qlora ? { qlora_int8_speed: round(qlora.tokens_per_s / figures.tokens_per_s, 3), qlora_int8_peak_rss: round(qlora.peak_rss_mb / figures.peak_rss_mb, 3) } : {};
+    compared[p.label] = { ...figures, ...ratios, rounds: list.map((x) => x.tokens_per_s) };
+    summary.push(`${p.label} (all-linear, checkpointing) peak ${Math.round(figures.peak_rss_mb)} MB, ${figures.tokens_per_s} tok/s` +
+      (qlora ? ` -> QLoRA int8 ${ratios.qlora_int8_speed}x speed, ${ratios.qlora_int8_peak_rss}x peak` : ''));
+  }
+  row.peers = compared;
   console.log(`${shape}: ${summary.join(' | ')}`);
   results.push(row);
 }
