@@ -81,6 +81,66 @@ export function trainingPeers(mode: 'lora' | 'full', shape: 'smollm2' | 'tinylla
   ];
 }
 
+/** What a peer run reports that benches compare. */
+export interface PeerFigures {
+  tokens_per_s: number;
+  peak_rss_mb: number;
+}
+
+/** The peers' runs over a bench's rounds: each round runs every peer once (the host drifts). */
+export class PeerRounds {
+  private readonly runs = new Map<string, PeerFigures[]>();
+  private readonly notes = new Map<string, string>();
+
+  constructor(readonly peers: PeerSpec[]) {
+    for (const p of peers) this.runs.set(p.label, []);
+  }
+
+  round(): void {
+    for (const p of this.peers) {
+      const result = runPeer<PeerFigures>(p.script, p.args, 30 * 60_000, p.kind);
+      if (result.rows[0]) this.runs.get(p.label)!.push(result.rows[0]);
+      else this.notes.set(p.label, result.note ?? 'no figures');
+    }
+  }
+
+  /**
+   * Every peer next to `ours`: for the JSON, its figures and the ratios ours / its (named by
+   * `keys`, left out without `ours`), or why it has no figures; and one summary line per peer.
+   */
+  compare(
+    ours: PeerFigures | undefined, keys: { speed: string; memory: string },
+    line: (label: string, figures: PeerFigures, ratios?: { speed: number; memory: number }) => string,
+  ): { compared: Record<string, unknown>; lines: string[] } {
+    const compared: Record<string, unknown> = {};
+    const lines: string[] = [];
+    for (const { label } of this.peers) {
+      const figures = this.figures(label);
+      if ('note' in figures) {
+        compared[label] = figures;
+        lines.push(`${label}: ${figures.note}`);
+        continue;
+      }
+      const ratios = ours && { speed: round(ours.tokens_per_s / figures.tokens_per_s, 3), memory: round(ours.peak_rss_mb / figures.peak_rss_mb, 3) };
+      const { tokens_per_s, peak_rss_mb, rounds } = figures;
+      compared[label] = { tokens_per_s, peak_rss_mb, ...(ratios ? { [keys.speed]: ratios.speed, [keys.memory]: ratios.memory } : {}), rounds };
+      lines.push(line(label, figures, ratios));
+    }
+    return { compared, lines };
+  }
+
+  /** A peer's best tokens/s and highest peak RSS over the rounds, or why it has no figures. */
+  figures(label: string): (PeerFigures & { rounds: number[] }) | { note: string } {
+    const list = this.runs.get(label) ?? [];
+    if (list.length === 0) return { note: this.notes.get(label) ?? 'no figures' };
+    return {
+      tokens_per_s: Math.max(...list.map((x) => x.tokens_per_s)),
+      peak_rss_mb: Math.max(...list.map((x) => x.peak_rss_mb)),
+      rounds: list.map((x) => x.tokens_per_s),
+    };
+  }
+}
+
 /** Parses `--name value` flags with defaults. */
 export function flags<T extends Record<string, string>>(defaults: T, argv = process.argv.slice(2)): T {
   const out: Record<string, string> = { ...defaults };

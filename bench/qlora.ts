@@ -34,7 +34,7 @@ import type { TrainExample } from '../src/train/batching.js';
 import { loraTarget } from '../src/train/targets.js';
 import { train } from '../src/train/trainer.js';
 import { peakRssMb, randomModel, SHAPES, type ShapeName } from './model-shapes.js';
-import { flags, round, runChild, runPeer, type PeerSpec } from './peer.js';
+import { flags, PeerRounds, round, runChild, type PeerSpec } from './peer.js';
 import { cliTrain, writeCheckpoint } from './train-cli.js';
 
 const opts = flags({
@@ -122,18 +122,13 @@ for (const shape of opts.shapes.split(',').filter((x) => x && x !== 'none') as S
   const quantizedDir = await mkdtemp(join(tmpdir(), 'tuna-qlora-model-'));
   if (modes.some((m) => m.startsWith('qlora'))) await saveQuantizedModel(randomModel(shape, {}, 1, true), quantizedDir, { blocksize: 64, doubleQuant: true });
   const peers = hfPeers(shape);
-  const peerRuns = new Map<string, Record<string, number>[]>(peers.map((p) => [p.label, []]));
-  const peerNotes = new Map<string, string>();
+  const peerRounds = new PeerRounds(peers);
   for (let r = 0; r < Number(opts.rounds); r++) {
     for (const mode of modes) {
       const args = [...process.argv.slice(2), '--child', shape, '--mode', mode, '--dir', quantizedDir];
       runs.get(mode)!.push(runChild(self, args, `${shape} ${mode}`, ['--expose-gc']));
     }
-    for (const p of peers) {
-      const result = runPeer<Record<string, number>>(p.script, p.args, 30 * 60_000, p.kind);
-      if (result.rows[0]) peerRuns.get(p.label)!.push(result.rows[0]);
-      else peerNotes.set(p.label, result.note ?? 'no figures');
-    }
+    peerRounds.round();
   }
   await rm(quantizedDir, { recursive: true, force: true });
   const combine = (list: Record<string, number>[]) => ({
@@ -152,20 +147,10 @@ for (const shape of opts.shapes.split(',').filter((x) => x && x !== 'none') as S
     summary.push(`${mode} base ${q.base_mb} MB, peak ${q.peak_rss_mb} MB, ${q.tokens_per_s} tok/s (${ratios.tokens_per_s}x speed, ${ratios.peak_rss}x peak)`);
   }
   const qlora = row.qlora_int8 as { tokens_per_s: number; peak_rss_mb: number } | undefined;
-  const compared: Record<string, unknown> = {};
-  for (const p of peers) {
-    const list = peerRuns.get(p.label)!;
-    if (list.length === 0) {
-      compared[p.label] = { note: peerNotes.get(p.label) };
-      summary.push(`${p.label}: ${peerNotes.get(p.label)}`);
-      continue;
-    }
-    const figures = { tokens_per_s: Math.max(...list.map((x) => x.tokens_per_s!)), peak_rss_mb: Math.max(...list.map((x) => x.peak_rss_mb!)) };
-    const ratios = qlora ? { qlora_int8_speed: round(qlora.tokens_per_s / figures.tokens_per_s, 3), qlora_int8_peak_rss: round(qlora.peak_rss_mb / figures.peak_rss_mb, 3) } : {};
-    compared[p.label] = { ...figures, ...ratios, rounds: list.map((x) => x.tokens_per_s) };
-    summary.push(`${p.label} (all-linear, checkpointing) peak ${Math.round(figures.peak_rss_mb)} MB, ${figures.tokens_per_s} tok/s` +
-      (qlora ? ` -> QLoRA int8 ${ratios.qlora_int8_speed}x speed, ${ratios.qlora_int8_peak_rss}x peak` : ''));
-  }
+  const { compared, lines } = peerRounds.compare(qlora, { speed: 'qlora_int8_speed', memory: 'qlora_int8_peak_rss' }, (label, figures, ratios) =>
+    `${label} (all-linear, checkpointing) peak ${Math.round(figures.peak_rss_mb)} MB, ${figures.tokens_per_s} tok/s` +
+    (ratios ? ` -> QLoRA int8 ${ratios.speed}x speed, ${ratios.memory}x peak` : ''));
+  summary.push(...lines);
   row.peers = compared;
   console.log(`${shape}: ${summary.join(' | ')}`);
   results.push(row);

@@ -18,7 +18,7 @@ import type { TrainExample } from '../src/train/batching.js';
 import { fullTarget, loraTarget } from '../src/train/targets.js';
 import { train } from '../src/train/trainer.js';
 import { peakRssMb, randomModel } from './model-shapes.js';
-import { flags, round, runChild, runPeer, trainingPeers } from './peer.js';
+import { flags, PeerRounds, round, runChild, trainingPeers } from './peer.js';
 
 const opts = flags({ mode: 'both', shape: 'smollm2', batch: '4', seq: '256', steps: '3', warmup: '1', layers: '', rounds: '2', peers: 'all', int8: '1', child: '' });
 if (opts.shape !== 'smollm2' && opts.shape !== 'tinyllama') throw new Error(`--shape ${opts.shape}: expected smollm2 or tinyllama`);
@@ -89,33 +89,15 @@ for (const mode of modes) {
   const tunaRuns: (Figures & Record<string, unknown>)[] = [];
   const int8Runs: (Figures & Record<string, unknown>)[] = [];
   const withInt8 = mode === 'lora' && opts.int8 !== '0';
-  const peerRuns = new Map<string, Figures[]>(peers.map((p) => [p.label, []]));
-  const peerNotes = new Map<string, string>();
+  const peerRounds = new PeerRounds(peers);
   for (let r = 0; r < Number(opts.rounds); r++) {
     tunaRuns.push(runChild(self, [...process.argv.slice(2), '--child', mode], `bench ${mode}`));
     if (withInt8) int8Runs.push(runChild(self, [...process.argv.slice(2), '--child', 'lora_int8'], 'bench lora_int8'));
-    for (const p of peers) {
-      const result = runPeer<Figures>(p.script, p.args, 30 * 60_000, p.kind);
-      if (result.rows[0]) peerRuns.get(p.label)!.push(result.rows[0]);
-      else peerNotes.set(p.label, result.note ?? 'no figures');
-    }
+    peerRounds.round();
   }
   const tuna = { ...best(tunaRuns), peak_rss_mb: peak(tunaRuns) };
-  const compared: Record<string, unknown> = {};
-  const summary: string[] = [];
-  for (const p of peers) {
-    const runs = peerRuns.get(p.label)!;
-    if (runs.length === 0) {
-      compared[p.label] = { note: peerNotes.get(p.label) };
-      summary.push(`${p.label}: ${peerNotes.get(p.label)}`);
-      continue;
-    }
-    const figures = { tokens_per_s: best(runs).tokens_per_s, peak_rss_mb: peak(runs) };
-    const speed = round(tuna.tokens_per_s / figures.tokens_per_s, 3);
-    const memory = round(tuna.peak_rss_mb / figures.peak_rss_mb, 3);
-    compared[p.label] = { ...figures, speed_ratio: speed, memory_ratio: memory, rounds: runs.map((x) => x.tokens_per_s) };
-    summary.push(`${p.label} ${figures.tokens_per_s} tokens/s, ${figures.peak_rss_mb} MB -> ${speed}x speed, ${memory}x memory`);
-  }
+  const { compared, lines: summary } = peerRounds.compare(tuna, { speed: 'speed_ratio', memory: 'memory_ratio' }, (label, figures, ratios) =>
+    `${label} ${figures.tokens_per_s} tokens/s, ${figures.peak_rss_mb} MB -> ${ratios!.speed}x speed, ${ratios!.memory}x memory`);
   let int8: Record<string, unknown> | undefined;
   if (withInt8) {
     const figures = { tokens_per_s: best(int8Runs).tokens_per_s, peak_rss_mb: peak(int8Runs) };

@@ -177,9 +177,11 @@ export class CausalLM {
     for (const module of this.arch.linearModules(this.config)) {
       const key = `${module}.weight`;
       const nf4 = this.quantized.get(key);
-      const w = nf4 ? undefined : weights.get(key);
-      if (!nf4 && !w) continue;
-      this.int8.set(key, nf4 ? quantizeNf4Int8(nf4, this.weightLayout(key)) : quantizeInt8(w!, this.shapes.get(key)!, this.weightLayout(key)));
+      const w = weights.get(key);
+      const layout = this.weightLayout(key);
+      const codes = nf4 ? quantizeNf4Int8(nf4, layout) : w ? quantizeInt8(w, this.shapes.get(key)!, layout) : null;
+      if (!codes) continue;
+      this.int8.set(key, codes);
       weights.delete(key);
       this.quantized.delete(key);
     }

@@ -7,9 +7,8 @@ import type { Graph } from '../graph/graph.js';
 import type { Shape } from '../graph/shape.js';
 import type { Node, Tensor } from '../graph/tensor.js';
 import { ONNX_DTYPE } from './dtypes.js';
-import { emitters, intAttr, MS_DOMAIN, type EmitContext, type Emitter, type OnnxNode } from './emitters.js';
-import { floatAttr } from './node-types.js';
-import { foldTransposedMatMuls } from './transposed-matmul.js';
+import { emitters, MS_DOMAIN, type EmitContext, type Emitter, type OnnxNode } from './emitters.js';
+import { foldTransposedMatMuls, fusedMatMulNode } from './transposed-matmul.js';
 
 const { onnx } = onnxProto;
 
@@ -97,11 +96,7 @@ export function lowerToOnnx(graph: Graph, outputs: Record<string, Tensor>, model
     if (folding.dropped.has(node.id)) continue;
     const product = folding.products.get(node.id);
     if (product) {
-      const output = names.get(node.outputs[0]!.id)!;
-      onnxNodes.push({
-        opType: 'FusedMatMul', domain: MS_DOMAIN, input: [names.get(product.a.id)!, names.get(product.b.id)!], output: [output], name: output,
-        attribute: [intAttr('transA', product.transA ? 1 : 0), intAttr('transB', product.transB ? 1 : 0), floatAttr('alpha', 1)],
-      });
+      onnxNodes.push(fusedMatMulNode(product, (t) => names.get(t.id)!));
       continue;
     }
     if (node.op === 'Constant') {

@@ -4,12 +4,24 @@
 // key of attention's scores, split into heads and then transposed, became one strided copy per
 // layer (0.7 ms each on a 4 x 256 SmolLM2 step, moving single floats) that no fusion took.
 import type { Node, Tensor } from '../graph/tensor.js';
+import { floatAttr, intAttr, MS_DOMAIN, type OnnxNode } from './node-types.js';
 
 export interface TransposedMatMul {
   a: Tensor;
   b: Tensor;
   transA: boolean;
   transB: boolean;
+  /** The MatMul's output. */
+  out: Tensor;
+}
+
+/** The product as onnxruntime's FusedMatMul, with values named by `nameOf`. */
+export function fusedMatMulNode(p: TransposedMatMul, nameOf: (t: Tensor) => string): OnnxNode {
+  const output = nameOf(p.out);
+  return {
+    opType: 'FusedMatMul', domain: MS_DOMAIN, input: [nameOf(p.a), nameOf(p.b)], output: [output], name: output,
+    attribute: [intAttr('transA', p.transA ? 1 : 0), intAttr('transB', p.transB ? 1 : 0), floatAttr('alpha', 1)],
+  };
 }
 
 export interface TransposeFolding {
@@ -54,7 +66,7 @@ export function foldTransposedMatMuls(nodes: readonly Node[], outputs: readonly 
     const ua = unwrap(a);
     const ub = unwrap(b);
     if (ua.source === a && ub.source === b) continue;
-    products.set(node.id, { a: ua.source, b: ub.source, transA: ua.transposed, transB: ub.transposed });
+    products.set(node.id, { a: ua.source, b: ub.source, transA: ua.transposed, transB: ub.transposed, out: node.outputs[0]! });
     for (const [operand, { source }] of [[a, ua], [b, ub]] as const) {
       if (source === operand) continue;
       use(operand, -1);

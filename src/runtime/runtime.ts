@@ -255,11 +255,10 @@ export class Executable {
       wire[spec.name] = toWireFeed(spec, feed);
       if (options.transfer && !(feed instanceof Resident)) transfer.push(dataOf(feed).buffer as ArrayBuffer);
     }
-    const known = this.known;
-    const unknown = Object.keys(feeds).filter((n) => !known.has(n));
+    const unknown = Object.keys(feeds).filter((n) => !this.known.has(n));
     if (unknown.length > 0 && !options.ignoreUnknown) {
       const list = (names: string[]) => names.slice(0, 8).join(', ') + (names.length > 8 ? `, ... (${names.length} in all)` : '');
-      throw new FeedError(`unknown inputs: ${list(unknown)} (the model reads ${list([...known]) || 'no inputs'})`);
+      throw new FeedError(`unknown inputs: ${list(unknown)} (the model reads ${list([...this.known]) || 'no inputs'})`);
     }
     const fetch = options.fetch ?? this.outputs.map((o) => o.name);
     const keep = options.keep ?? {};
