@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { Graph } from '../graph/graph.js';
 import { FeedError, Resident, Runtime } from './runtime.js';
@@ -135,5 +139,35 @@ describe('runtime', () => {
     const elapsed = performance.now() - started;
     // A blocked loop would fire about once per run; a live one fires every few milliseconds.
     assert.ok(ticks > runs * 2 && ticks > elapsed / 20, `${ticks} ticks in ${elapsed.toFixed(0)} ms over ${runs} runs`);
+  });
+
+  it('closes without aborting the process at any moment: while onnxruntime loads, or with a run not yet answered', async () => {
+    // Ending the worker thread while it loaded onnxruntime aborted the process in the native
+    // binding ("terminate called after throwing an instance of 'Napi::Error'") about once in 60
+    // closes; a child process keeps such an abort from taking the test runner with it.
+    const script = `
+      import assert from 'node:assert/strict';
+      const { Runtime } = await import(${JSON.stringify(new URL('./runtime.ts', import.meta.url).href)});
+      const { Graph } = await import(${JSON.stringify(new URL('../graph/graph.ts', import.meta.url).href)});
+      for (let i = 0; i < 120; i++) {
+        const rt = new Runtime({ threads: 1 });
+        await new Promise((r) => setTimeout(r, i % 40));
+        await rt.close();
+      }
+      const rt = new Runtime({ threads: 1 });
+      const g = new Graph();
+      const a = g.input('a', [256, 256]);
+      const exe = await rt.compile(g, { s: g.reduceSum(g.matMul(a, a), [0, 1]) });
+      const run = exe.run({ a: new Float32Array(256 * 256).fill(1) });
+      await rt.close();
+      console.log('sum', (await run).s.data[0]);
+      await assert.rejects(rt.upload('late', { data: new Float32Array(1), shape: [1], dtype: 'float32' }), /the runtime is closed/);
+    `;
+    const dir = mkdtempSync(join(tmpdir(), 'tuna-runtime-close-'));
+    writeFileSync(join(dir, 'close.mts'), script);
+    const child = spawnSync(process.execPath, ['--import', 'tsx', join(dir, 'close.mts')], { encoding: 'utf8' });
+    rmSync(dir, { recursive: true, force: true });
+    assert.equal(child.status, 0, `exit ${child.status} (signal ${child.signal}): ${child.stderr}`);
+    assert.match(child.stdout, /sum 16777216/);
   });
 });

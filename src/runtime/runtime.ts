@@ -89,6 +89,8 @@ export class Runtime {
   private readonly keysOf = new Map<string, Set<string>>();
   private readonly holders = new Map<string, number>();
   private closed = false;
+  /** Set once the thread has ended (closed, or died): nothing it was asked will be answered. */
+  private exited = false;
 
   constructor(options: RuntimeOptions = {}) {
     this.threads = options.threads ?? availableParallelism();
@@ -108,9 +110,10 @@ export class Runtime {
       else waiter.reject(new Error(reply.message));
       if (this.pending.size === 0) this.worker.unref();
     });
-    this.worker.on('error', (err) => {
-      for (const waiter of this.pending.values()) waiter.reject(err);
-      this.pending.clear();
+    this.worker.on('error', (err) => this.failPending(err));
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      this.failPending(new Error(`the runtime's worker thread ended (exit code ${code})`));
     });
   }
 
@@ -213,16 +216,29 @@ export class Runtime {
     await this.request({ kind: 'free', id: 0, name });
   }
 
-  /** Stops the worker; pending runs fail. */
+  /**
+   * Stops the worker once the requests already sent are answered and its sessions are released.
+   * Ending the thread while it still loads onnxruntime, or while a run is about to hand back its
+   * outputs, aborts the whole process inside the native binding, so the thread is only ended
+   * from a quiet state.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
+    const quiet = this.exited ? Promise.resolve() : this.request({ kind: 'close', id: 0 }).then(() => {}, () => {});
     this.closed = true;
+    await quiet;
     await this.worker.terminate();
+  }
+
+  private failPending(err: Error): void {
+    for (const waiter of this.pending.values()) waiter.reject(err);
+    this.pending.clear();
   }
 
   /** @internal */
   request(msg: WorkerRequest, transfer: ArrayBuffer[] = []): Promise<WorkerReply & { ok: true }> {
     if (this.closed) return Promise.reject(new Error('the runtime is closed'));
+    if (this.exited) return Promise.reject(new Error("the runtime's worker thread has ended"));
     const id = this.nextId++;
     msg.id = id;
     this.worker.ref();

@@ -19,7 +19,8 @@ export type WorkerRequest =
   | { kind: 'free'; id: number; name: string }
   | { kind: 'read'; id: number; name: string }
   | { kind: 'run'; id: number; session: number; feeds: Record<string, WireFeed>; fetch: string[]; keep: Record<string, string>; scatter: WireScatter[] }
-  | ({ kind: 'adamw'; id: number; tensors: AdamWNames[]; releaseGrads: boolean } & AdamWSettings);
+  | ({ kind: 'adamw'; id: number; tensors: AdamWNames[]; releaseGrads: boolean } & AdamWSettings)
+  | { kind: 'close'; id: number };
 
 /** Copy chunk i (of `chunk` elements) of an output into a resident tensor at element offset offsets[i]. */
 export interface WireScatter {
@@ -126,6 +127,12 @@ export function workerBody(req: (id: string) => any, data: WorkerData, kernels: 
       return { id: msg.id, ok: true, outputs: { [msg.name]: { data, dims: [...t.dims], dtype: t.type } }, transfer: [data.buffer] };
     }
     if (msg.kind === 'adamw') return { id: msg.id, ok: true, gradNorm: adamw(msg) };
+    if (msg.kind === 'close') {
+      for (const session of sessions.values()) await session.release();
+      sessions.clear();
+      residents.clear();
+      return { id: msg.id, ok: true };
+    }
     const session = sessions.get(msg.session);
     const feeds: Record<string, any> = {};
     for (const [name, feed] of Object.entries(msg.feeds)) {
