@@ -6,8 +6,10 @@ import type { Recompute } from './types.js';
 
 /**
  * softmax([q k_past^T, q k_new^T] / sqrt(D) + mask) [v_past; v_new] with H query heads sharing K
- * kv heads. Scores against the cache and the new keys are computed apart, so the cache is read
- * in place rather than copied into a concatenation every step.
+ * kv heads. The G = H / K query heads of a kv head are its rows: q is viewed as (B, K, G*T, D),
+ * so each kv head's keys and values are read as they are (no broadcast copy of the cache, one
+ * product per kv head). Scores against the cache and the new keys are computed apart, so the
+ * cache is read in place rather than copied into a concatenation every step.
  * q: (B, H, T, D); k, v: (B, K, T, D); past: (B, K, P, D) or null; mask: (B, T, P + T).
  * Without a cache, `recompute` may rebuild the probabilities in the backward pass (training).
  */
@@ -18,22 +20,25 @@ export function cachedAttention(
   const [b, h, t, d] = q.shape as [number, number, number, number];
   const kv = k.shape[1]!;
   const group = h / kv;
-  const qg = g.reshape(q, [b, kv, group, t, d]); // (B, K, G, T, D)
+  const rows = g.reshape(q, [b, kv, group * t, d]); // (B, K, G*T, D)
   const scale = g.scalar(1 / Math.sqrt(d), q.dtype);
-  const scores = (qg: Tensor, k: Tensor) => g.mul(g.matMul(qg, g.transposeLast(g.unsqueeze(k, [2]))), scale); // (B, K, G, T, S)
+  const scores = (rows: Tensor, k: Tensor) => g.mul(g.matMul(rows, g.transposeLast(k)), scale); // (B, K, G*T, S)
+  // The mask is per position, the same for every head: added on a (B, K, G, T, S) view.
   const maskG = g.unsqueeze(g.unsqueeze(mask, [1]), [1]); // (B, 1, 1, T, S)
+  const masked = (scores: Tensor) => {
+    const s = scores.shape[3]!;
+    return g.reshape(g.add(g.reshape(scores, [b, kv, group, t, s]), maskG), [b, kv, group * t, s]);
+  };
   if (!past || past.k.shape[2] === 0) {
-    return recompute([qg, k, v], ([qg, k, v]) => {
-      const probs = softmax(g, g.add(scores(qg!, k!), maskG), -1);
-      return [g.reshape(g.matMul(probs, g.unsqueeze(v!, [2])), [b, h, t, d])];
+    return recompute([rows, k, v], ([rows, k, v]) => {
+      const probs = softmax(g, masked(scores(rows!, k!)), -1);
+      return [g.reshape(g.matMul(probs, v!), [b, h, t, d])];
     })[0]!;
   }
-  const scoresNew = scores(qg, k);
   const p = past.k.shape[2]!;
-  const scoresPast = scores(qg, past.k); // (B, K, G, T, P)
-  const probs = softmax(g, g.add(g.concat([scoresPast, scoresNew], -1), maskG), -1);
+  const probs = softmax(g, masked(g.concat([scores(rows, past.k), scores(rows, k)], -1)), -1);
   const [probsPast, probsNew] = g.split(probs, -1, [p, t]);
-  const out = g.add(g.matMul(probsPast!, g.unsqueeze(past.v, [2])), g.matMul(probsNew!, g.unsqueeze(v, [2])));
+  const out = g.add(g.matMul(probsPast!, past.v), g.matMul(probsNew!, v));
   return g.reshape(out, [b, h, t, d]);
 }
 
