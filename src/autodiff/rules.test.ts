@@ -81,6 +81,7 @@ const specs: Record<Op, OpSpec> = {
   Tanh: unary((g, a) => g.tanh(a)),
   Erf: { ...unary((g, a) => g.erf(a)), dtype: 'float32' },
   Sigmoid: unary((g, a) => g.sigmoid(a)),
+  Silu: unary((g, a) => g.silu(a)),
   Equal: comparison((g, a, b) => g.equal(g.cast(g.greater(a, g.scalar(0, a.dtype)), 'int64'), g.cast(g.greater(b, g.scalar(0, b.dtype)), 'int64'))),
   Less: comparison((g, a, b) => g.less(a, b)),
   Greater: comparison((g, a, b) => g.greater(a, b)),

@@ -23,8 +23,9 @@ export function logSoftmax(g: Graph, x: Tensor, axis = -1): Tensor {
   return g.sub(shifted, g.log(g.reduceSum(g.exp(shifted), [axis], true)));
 }
 
+/** x sigmoid(x), as one op (Graph.silu: its gradient rule keeps the output alone). */
 export function silu(g: Graph, x: Tensor): Tensor {
-  return g.mul(x, g.sigmoid(x));
+  return g.silu(x);
 }
 
 /** GELU, exact (erf) or the tanh approximation that GPT-2 uses ("gelu_new"). */

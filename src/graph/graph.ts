@@ -106,6 +106,7 @@ export class Graph {
   tanh(x: Tensor): Tensor { return this.unary('Tanh', x); }
   erf(x: Tensor): Tensor { return this.unary('Erf', x); }
   sigmoid(x: Tensor): Tensor { return this.unary('Sigmoid', x); }
+  silu(x: Tensor): Tensor { return this.unary('Silu', x); }
   equal(a: Tensor, b: Tensor): Tensor { return this.compare('Equal', a, b); }
   less(a: Tensor, b: Tensor): Tensor { return this.compare('Less', a, b); }
   greater(a: Tensor, b: Tensor): Tensor { return this.compare('Greater', a, b); }

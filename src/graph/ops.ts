@@ -8,6 +8,8 @@ export interface OpAttrs {
   Max: object; Min: object;
   Neg: object; Exp: object; Log: object; Sqrt: object; Reciprocal: object;
   Tanh: object; Erf: object; Sigmoid: object;
+  /** x sigmoid(x) (SiLU, swish): one op, so the backward pass keeps its output alone, not sigmoid(x) as well. */
+  Silu: object;
   Equal: object; Less: object; Greater: object; LessOrEqual: object; GreaterOrEqual: object;
   Not: object; And: object;
   /** Unsigned integer shift of a by b bits (bits shifted out are lost): unpacks bit masks. */
@@ -68,7 +70,7 @@ export interface OpAttrs {
 
 export type Op = keyof OpAttrs;
 
-export const UNARY_OPS = ['Neg', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Tanh', 'Erf', 'Sigmoid'] as const;
+export const UNARY_OPS = ['Neg', 'Exp', 'Log', 'Sqrt', 'Reciprocal', 'Tanh', 'Erf', 'Sigmoid', 'Silu'] as const;
 export const BINARY_OPS = ['Add', 'Sub', 'Mul', 'Div', 'Pow', 'Max', 'Min'] as const;
 export const COMPARE_OPS = ['Equal', 'Less', 'Greater', 'LessOrEqual', 'GreaterOrEqual'] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];

@@ -54,6 +54,14 @@ export const emitters = {
   // onnxruntime's SimplifiedLayerNormalization (its kernel for float32, float64 and float16; the
   // per-row output is float32 for each).
   RmsNorm: (ctx) => make(ctx, 'SimplifiedLayerNormalization', ctx.inputs, [intAttr('axis', -1), floatAttr('epsilon', ctx.attrs.eps)]),
+  // x * Sigmoid(x): onnxruntime fuses the pair into one QuickGelu (alpha 1) where nothing else reads the sigmoid.
+  Silu: (ctx) => {
+    const sigmoid = `${ctx.outputs[0]!}:sigmoid`;
+    return [
+      { opType: 'Sigmoid', input: [ctx.inputs[0]!], output: [sigmoid], name: sigmoid, attribute: [] },
+      { opType: 'Mul', input: [ctx.inputs[0]!, sigmoid], output: ctx.outputs, name: ctx.outputs[0]!, attribute: [] },
+    ];
+  },
   Softmax: (ctx) => make(ctx, 'Softmax', ctx.inputs, [intAttr('axis', ctx.attrs.axis)]),
   // LogSoftmax over the last axis, then the summed negative log-likelihood: onnxruntime's fused
   // SoftmaxCrossEntropyLoss transposes the logits internally (a logits-sized temporary).
