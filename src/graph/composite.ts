@@ -23,7 +23,7 @@ export function logSoftmax(g: Graph, x: Tensor, axis = -1): Tensor {
   return g.sub(shifted, g.log(g.reduceSum(g.exp(shifted), [axis], true)));
 }
 
-/** x sigmoid(x), as one op (Graph.silu: its gradient rule keeps the output alone). */
+/** x sigmoid(x), as one op (Graph.silu: fewer passes and one fewer kept tensor in the backward pass). */
 export function silu(g: Graph, x: Tensor): Tensor {
   return g.silu(x);
 }

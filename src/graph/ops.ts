@@ -8,7 +8,7 @@ export interface OpAttrs {
   Max: object; Min: object;
   Neg: object; Exp: object; Log: object; Sqrt: object; Reciprocal: object;
   Tanh: object; Erf: object; Sigmoid: object;
-  /** x sigmoid(x) (SiLU, swish): one op, so the backward pass keeps its output alone, not sigmoid(x) as well. */
+  /** x sigmoid(x) (SiLU, swish) as one op: its gradient reads its output and sigmoid(x), so x itself need not be kept. */
   Silu: object;
   Equal: object; Less: object; Greater: object; LessOrEqual: object; GreaterOrEqual: object;
   Not: object; And: object;
