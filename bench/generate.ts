@@ -2,17 +2,20 @@
 // heads, MLP 1536, vocab 49152, tied embeddings): prefill tokens/s for one prompt and greedy
 // decode tokens/s at batch 1, through generateTokens (the KV cache as `tuna generate` uses it),
 // next to a plain PyTorch peer with a KV cache run in the same process tree, and decode as a
-// fraction of the memory-bandwidth limit (every weight read once per token).
+// fraction of the memory-bandwidth limit (every weight read once per token), with the time a
+// token's weight products take alone (what the rest of the step adds is the difference).
 //   npm run bench:generate -- [--prompt 256] [--new 64] [--reps 3] [--threads N] [--peer yes|no]
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateTokens } from '../src/generate/generator.js';
 import { Graph } from '../src/graph/graph.js';
+import type { Tensor } from '../src/graph/tensor.js';
 import { parseHfConfig } from '../src/io/hf-config.js';
 import { initialWeights } from '../src/models/init-model-weights.js';
 import { CausalLM } from '../src/models/model.js';
-import { Runtime } from '../src/runtime/runtime.js';
+import { linear } from '../src/nn/linear.js';
+import { Runtime, type Feed } from '../src/runtime/runtime.js';
 import { mulberry32 } from '../src/testing/random.js';
 import { flags, round, runPeer } from './peer.js';
 
@@ -75,6 +78,35 @@ async function memoryBandwidth(rt: Runtime) {
   return { copyBytesPerS: (2 * 4 * n) / copy, readBytesPerS: (4 * n) / read };
 }
 
+/**
+ * Seconds for the weight products of one decode token alone: every 2-D weight (the tied embedding
+ * as the head) times one row, as the model lays them out, in one session run over the model's
+ * resident weights. What decode would take if nothing but its weight reads cost time.
+ */
+async function productsAlone(rt: Runtime, model: CausalLM): Promise<number> {
+  const g = new Graph();
+  const rows = new Map<number, Tensor>();
+  const row = (width: number) => rows.get(width) ?? rows.set(width, g.input(`row.${width}`, [1, 1, width])).get(width)!;
+  let total: Tensor | undefined;
+  const residents = await model.residentWeights(rt);
+  const feeds: Record<string, Feed> = {};
+  for (const [name, shape] of model.shapes) {
+    if (shape.length !== 2 || !residents.has(name)) continue;
+    const y = g.reduceSum(linear(g, row(shape[1]!), g.input(name, shape)), [0, 1, 2]);
+    total = total ? g.add(total, y) : y;
+    feeds[name] = residents.get(name)!;
+  }
+  const exe = await rt.compile(g, { y: total! });
+  for (const width of rows.keys()) feeds[`row.${width}`] = new Float32Array(width).fill(0.01);
+  const times: number[] = [];
+  for (let r = 0; r < 8; r++) {
+    const t0 = performance.now();
+    await exe.run(feeds);
+    if (r > 0) times.push((performance.now() - t0) / 1000);
+  }
+  return times.sort((a, b) => a - b)[times.length >> 1]!;
+}
+
 const model = smolLm2Model();
 const weightBytes = [...model.hostWeights().values()].reduce((sum, w) => sum + w.byteLength, 0);
 const random = mulberry32(1);
@@ -92,6 +124,7 @@ for (let r = 0; r < reps; r++) {
   prefill = Math.min(prefill, run.prefill);
   decode = Math.min(decode, run.decode);
 }
+const products = await productsAlone(rt, model);
 await rt.close();
 
 const tuna = { prefillTokensPerS: promptLength / prefill, decodeTokensPerS: 1 / decode };
@@ -102,6 +135,8 @@ console.log(`tuna prefill (${promptLength} tokens, batch 1): ${tuna.prefillToken
 console.log(`tuna decode (${newTokens} tokens, greedy): ${tuna.decodeTokensPerS.toFixed(1)} tokens/s (${(decode * 1000).toFixed(1)} ms/token)`);
 console.log(`memory: copy ${(bandwidth.copyBytesPerS / 1e9).toFixed(1)} GB/s, ORT one-row MatMul ${(bandwidth.readBytesPerS / 1e9).toFixed(1)} GB/s -> ` +
   `at most ${boundTokensPerS.toFixed(1)} tokens/s; decode at ${(tuna.decodeTokensPerS / boundTokensPerS).toFixed(2)} of that`);
+console.log(`a token's weight products alone (median of 7 runs): ${(products * 1000).toFixed(1)} ms, ${(1 / products / boundTokensPerS).toFixed(2)} of the bound; ` +
+  `the rest of a decode step ${((decode - products) * 1000).toFixed(1)} ms`);
 
 let peer: { prefill_tokens_per_s: number; decode_tokens_per_s: number } | undefined;
 let peerNote: string | undefined;
@@ -127,6 +162,7 @@ console.log(JSON.stringify({
   decode_ms_per_token: round(decode * 1000, 2), first_run_s: round(warmup, 2),
   copy_gb_per_s: round(bandwidth.copyBytesPerS / 1e9, 2), read_gb_per_s: round(bandwidth.readBytesPerS / 1e9, 2),
   decode_bound_tokens_per_s: round(boundTokensPerS), decode_fraction_of_bandwidth: round(tuna.decodeTokensPerS / boundTokensPerS, 3),
+  products_ms_per_token: round(products * 1000, 2), products_fraction_of_bandwidth: round(1 / products / boundTokensPerS, 3),
   peer_prefill_tokens_per_s: peer ? round(peer.prefill_tokens_per_s) : null, peer_decode_tokens_per_s: peer ? round(peer.decode_tokens_per_s) : null,
   prefill_vs_peer: peer ? round(tuna.prefillTokensPerS / peer.prefill_tokens_per_s, 2) : null,
   decode_vs_peer: peer ? round(tuna.decodeTokensPerS / peer.decode_tokens_per_s, 2) : null,
