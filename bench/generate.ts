@@ -130,12 +130,13 @@ await rt.close();
 const tuna = { prefillTokensPerS: promptLength / prefill, decodeTokensPerS: 1 / decode };
 // The faster of the two measurements bounds decode: every weight read once per token.
 const boundTokensPerS = Math.max(bandwidth.readBytesPerS, bandwidth.copyBytesPerS) / weightBytes;
+const productsFraction = 1 / products / boundTokensPerS;
 console.log(`model: SmolLM2-135M shape, ${(weightBytes / 1e6).toFixed(0)} MB fp32 weights, ${threads} threads; first run with compiles ${warmup.toFixed(1)} s`);
 console.log(`tuna prefill (${promptLength} tokens, batch 1): ${tuna.prefillTokensPerS.toFixed(1)} tokens/s (${(prefill * 1000).toFixed(0)} ms)`);
 console.log(`tuna decode (${newTokens} tokens, greedy): ${tuna.decodeTokensPerS.toFixed(1)} tokens/s (${(decode * 1000).toFixed(1)} ms/token)`);
 console.log(`memory: copy ${(bandwidth.copyBytesPerS / 1e9).toFixed(1)} GB/s, ORT one-row MatMul ${(bandwidth.readBytesPerS / 1e9).toFixed(1)} GB/s -> ` +
   `at most ${boundTokensPerS.toFixed(1)} tokens/s; decode at ${(tuna.decodeTokensPerS / boundTokensPerS).toFixed(2)} of that`);
-console.log(`a token's weight products alone (median of 7 runs): ${(products * 1000).toFixed(1)} ms, ${(1 / products / boundTokensPerS).toFixed(2)} of the bound; ` +
+console.log(`a token's weight products alone (median of 7 runs): ${(products * 1000).toFixed(1)} ms, ${productsFraction.toFixed(2)} of the bound; ` +
   `the rest of a decode step ${((decode - products) * 1000).toFixed(1)} ms`);
 
 let peer: { prefill_tokens_per_s: number; decode_tokens_per_s: number } | undefined;
@@ -162,7 +163,7 @@ console.log(JSON.stringify({
   decode_ms_per_token: round(decode * 1000, 2), first_run_s: round(warmup, 2),
   copy_gb_per_s: round(bandwidth.copyBytesPerS / 1e9, 2), read_gb_per_s: round(bandwidth.readBytesPerS / 1e9, 2),
   decode_bound_tokens_per_s: round(boundTokensPerS), decode_fraction_of_bandwidth: round(tuna.decodeTokensPerS / boundTokensPerS, 3),
-  products_ms_per_token: round(products * 1000, 2), products_fraction_of_bandwidth: round(1 / products / boundTokensPerS, 3),
+  products_ms_per_token: round(products * 1000, 2), products_fraction_of_bandwidth: round(productsFraction, 3),
   peer_prefill_tokens_per_s: peer ? round(peer.prefill_tokens_per_s) : null, peer_decode_tokens_per_s: peer ? round(peer.decode_tokens_per_s) : null,
   prefill_vs_peer: peer ? round(tuna.prefillTokensPerS / peer.prefill_tokens_per_s, 2) : null,
   decode_vs_peer: peer ? round(tuna.decodeTokensPerS / peer.decode_tokens_per_s, 2) : null,
