@@ -6,7 +6,7 @@ import { causalMask, rmsNorm, silu } from '../src/graph/composite.js';
 import { Graph } from '../src/graph/graph.js';
 import type { Tensor } from '../src/graph/tensor.js';
 import { gradients } from '../src/autodiff/grad.js';
-import { applyRope, attend, mergeHeads, splitHeads } from '../src/nn/attention.js';
+import { attend, mergeHeads, splitHeads } from '../src/nn/attention.js';
 import { linear } from '../src/nn/linear.js';
 import { inverseFrequencies, ropeTables } from '../src/nn/rope.js';
 import { Runtime, type Feed } from '../src/runtime/runtime.js';
@@ -50,11 +50,11 @@ function buildLayer() {
   for (const [name, shape] of Object.entries(shapes)) p[name] = g.input(name, shape);
   const x = g.input('x', [B, T, C]);
   const probe = g.input('probe', [B, T, C]);
-  const cos = g.input('cos', [T, D]);
-  const sin = g.input('sin', [T, D]);
+  const cos = g.input('cos', [B * T, D / 2]);
+  const sin = g.input('sin', [B * T, D / 2]);
   const n1 = rmsNorm(g, x, p['input_layernorm.weight']!, 1e-5);
-  const q = applyRope(g, splitHeads(g, linear(g, n1, p['self_attn.q_proj.weight']!), H), cos, sin);
-  const k = applyRope(g, splitHeads(g, linear(g, n1, p['self_attn.k_proj.weight']!), KV), cos, sin);
+  const q = g.rotary(splitHeads(g, linear(g, n1, p['self_attn.q_proj.weight']!), H), cos, sin);
+  const k = g.rotary(splitHeads(g, linear(g, n1, p['self_attn.k_proj.weight']!), KV), cos, sin);
   const v = splitHeads(g, linear(g, n1, p['self_attn.v_proj.weight']!), KV);
   const att = mergeHeads(g, attend(g, q, k, v, g.unsqueeze(causalMask(g, T), [0])));
   const h = g.add(x, linear(g, att, p['self_attn.o_proj.weight']!));
@@ -93,7 +93,7 @@ for (const [name, shape] of Object.entries(shapes)) {
 }
 feeds.x = await rt.upload('x', { data: randomArray(B * T * C, 99, 2), shape: [B, T, C], dtype: 'float32' });
 feeds.probe = await rt.upload('probe', { data: randomArray(B * T * C, 98, 2), shape: [B, T, C], dtype: 'float32' });
-const tables = ropeTables(Array.from({ length: T }, (_, i) => i), inverseFrequencies(D, 100000));
+const tables = ropeTables(Array.from({ length: B * T }, (_, i) => i % T), inverseFrequencies(D, 100000));
 feeds.cos = tables.cos;
 feeds.sin = tables.sin;
 const stepSeconds = await bestSeconds(() => exe.run(feeds));

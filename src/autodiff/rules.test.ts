@@ -147,6 +147,18 @@ const specs: Record<Op, OpSpec> = {
   ReduceMean: { shapes: [[[3, 4]], [[2, 3, 4]]], build: (g, [a]) => g.reduceMean(a!, [-1], true) },
   ReduceMax: { shapes: [[[3, 4]], [[2, 3, 4]]], build: (g, [a]) => g.reduceMax(a!, [1]) },
   RmsNorm: { shapes: [[[3, 4], [4]], [[2, 3, 5], [5]]], build: (g, [a, w]) => g.rmsNorm(a!, w!, 1e-5) },
+  // Every dim rotated for (2, 3, 4, 8); the first 4 of 6 for (1, 2, 3, 6) (partial rotary, the rest passes through).
+  Rotary: {
+    shapes: [[[2, 3, 4, 8]], [[1, 2, 3, 6]]],
+    build: (g, [a]) => {
+      const [b, , t, d] = a!.shape as number[];
+      const half = d === 8 ? 4 : 2;
+      const angles = Array.from({ length: b! * t! * half }, (_, i) => ((i * 53) % 29) / 4.5 - 3);
+      const table = (f: (x: number) => number) => g.constant(fromNumbers(a!.dtype, angles.map(f)), [b! * t!, half], a!.dtype);
+      return g.rotary(a!, table(Math.cos), table(Math.sin));
+    },
+    dtype: 'float32',
+  },
   Softmax: { shapes: [[[3, 4]], [[2, 3, 5]]], build: (g, [a]) => g.softmax(a!, a!.rank === 3 ? 1 : -1) },
   SoftmaxCrossEntropy: {
     shapes: [[[3, 5]], [[4, 2]]],

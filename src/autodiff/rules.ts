@@ -190,6 +190,9 @@ export const gradRules = {
     const dx = g.mul(r, g.sub(scaled, g.mul(normed, g.reduceMean(g.mul(scaled, normed), [-1], true))));
     return [dx, g.mul(gy, normed)];
   },
+  // The rotation is orthogonal: its transpose turns by the opposite angle, so dx is gy rotated with
+  // the sines negated. The tables are inputs, not differentiated.
+  Rotary: ({ g, x, gy }) => [g.rotary(gy, x[1]!, g.neg(x[2]!)), null, null],
   // dx = y * (gy - sum(gy * y)) along the axis: only the output is needed.
   Softmax: ({ g, y, gy, attrs }) => [g.mul(y, g.sub(gy, g.reduceSum(g.mul(gy, y), [attrs.axis], true)))],
   // d(sum of -logp[i, t_i])/dlogits = (softmax - onehot) on counted rows; the log-probabilities output

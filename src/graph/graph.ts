@@ -339,6 +339,21 @@ export class Graph {
     return this.addMulti('RmsNorm', [x, weight], { eps }, [x.shape, rows], [x.dtype, 'float32'])[0]!;
   }
 
+  /**
+   * Rotary position embedding (rotate_half) of x (B, N, T, D) by (B*T, R/2) cos and sin tables,
+   * R <= D even: x[..., :R] * cos + rotate_half(x[..., :R]) * sin, the rest of x as it is.
+   */
+  rotary(x: Tensor, cos: Tensor, sin: Tensor): Tensor {
+    this.expectFloat('Rotary', x);
+    const [b, , t, d] = x.shape as [number, number, number, number];
+    const half = cos.shape[1]!;
+    const tables = [cos, sin].every((c) => c.rank === 2 && c.dtype === x.dtype && c.shape[0] === b * t && c.shape[1] === half);
+    if (x.rank !== 4 || !tables || !(half > 0 && 2 * half <= d)) {
+      throw new GraphError(`Rotary: needs x (B, N, T, D) and cos and sin (B*T, R/2) of its dtype with R <= D, got ${x}, ${cos} and ${sin}`);
+    }
+    return this.emit('Rotary', [x, cos, sin], {}, [x.shape], [x.dtype]);
+  }
+
   /** Softmax along an axis, as one op (see composite.ts for why it is fused). */
   softmax(x: Tensor, axis = -1): Tensor {
     this.expectFloat('Softmax', x);

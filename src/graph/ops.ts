@@ -38,6 +38,13 @@ export interface OpAttrs {
    * float32 1 / sqrt(mean(x²) + eps) per row, which the backward pass reuses.
    */
   RmsNorm: { eps: number };
+  /**
+   * Rotary position embedding in transformers' rotate_half form on x (B, N, T, D): each of the
+   * first R dims pairs i with i + R/2 and is turned by the angle whose cos and sin are row b*T + t
+   * of the (B*T, R/2) tables; the last D - R dims pass through. One op where the primitives took
+   * six (split, neg, concat, two products, a sum) per use.
+   */
+  Rotary: object;
   /** exp(x) / sum(exp(x)) along one axis (fused: the backward pass keeps only the output). */
   Softmax: { axis: number };
   /** Fused log-softmax + negative log-likelihood over (N, V) logits and (N) int64 targets: outputs the summed loss and the log-probabilities. */

@@ -5,7 +5,7 @@ import { gelu, layerNorm } from '../graph/composite.js';
 import type { Shape } from '../graph/shape.js';
 import type { Tensor } from '../graph/tensor.js';
 import type { GptNeoxConfig } from '../io/hf-config.js';
-import { applyRope, mergeHeads } from '../nn/attention.js';
+import { mergeHeads } from '../nn/attention.js';
 import { cachedAttention, lastPosition } from './blocks.js';
 import type { Architecture, ForwardInputs, ForwardOptions, ForwardOutputs, LayerContext } from './types.js';
 
@@ -46,8 +46,8 @@ function forward(ctx: LayerContext, c: GptNeoxConfig, inputs: ForwardInputs, opt
       const qkv = ctx.linear(`${l}.attention.query_key_value`, norm(`${l}.input_layernorm`, x!)); // (B, T, 3C)
       const heads = g.transpose(g.reshape(qkv, [b, t, H, 3 * D]), [0, 2, 1, 3]); // (B, H, T, 3D)
       const [q0, k0, v] = g.split(heads, -1, [D, D, D]);
-      const q = applyRope(g, q0!, inputs.ropeCos!, inputs.ropeSin!);
-      const k = applyRope(g, k0!, inputs.ropeCos!, inputs.ropeSin!);
+      const q = g.rotary(q0!, inputs.ropeCos!, inputs.ropeSin!);
+      const k = g.rotary(k0!, inputs.ropeCos!, inputs.ropeSin!);
       const attended = cachedAttention(g, q, k, v!, inputs.past[i] ?? null, inputs.mask, ctx.recompute);
       const attn = ctx.linear(`${l}.attention.dense`, mergeHeads(g, attended));
       const mlpIn = c.useParallelResidual ? x! : g.add(x!, attn);

@@ -72,7 +72,7 @@ export interface RopeSpec {
   maxPositionEmbeddings: number;
 }
 
-/** (B, 1, T, R) cos and sin tables for the batch's positions. */
+/** (B*T, R/2) cos and sin tables for the batch's positions, row b*T + t for token t of row b. */
 export function ropeInputs(spec: RopeSpec, positions: number[][]): { cos: Float32Array; sin: Float32Array } {
   const maxPos = Math.max(0, ...positions.flat()) + 1;
   const inv = inverseFrequencies(spec.rotaryDim, spec.theta, spec.scaling, { seqLen: maxPos, maxPositionEmbeddings: spec.maxPositionEmbeddings });

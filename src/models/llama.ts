@@ -3,7 +3,7 @@
 import { rmsNorm, silu } from '../graph/composite.js';
 import type { Shape } from '../graph/shape.js';
 import type { LlamaConfig, MistralConfig, Qwen2Config } from '../io/hf-config.js';
-import { applyRope, mergeHeads, splitHeads } from '../nn/attention.js';
+import { mergeHeads, splitHeads } from '../nn/attention.js';
 import { cachedAttention, lastPosition } from './blocks.js';
 import type { Architecture, ForwardInputs, ForwardOptions, ForwardOutputs, LayerContext } from './types.js';
 
@@ -52,8 +52,8 @@ function forward(ctx: LayerContext, c: Config, inputs: ForwardInputs, options: F
     const l = `model.layers.${i}`;
     const [out, k, v] = ctx.block([x], ([x]) => {
       const h = rmsNorm(g, x!, ctx.param(`${l}.input_layernorm.weight`), eps);
-      const q = applyRope(g, splitHeads(g, ctx.linear(`${l}.self_attn.q_proj`, h), c.numAttentionHeads), inputs.ropeCos!, inputs.ropeSin!);
-      const k = applyRope(g, splitHeads(g, ctx.linear(`${l}.self_attn.k_proj`, h), c.numKeyValueHeads), inputs.ropeCos!, inputs.ropeSin!);
+      const q = g.rotary(splitHeads(g, ctx.linear(`${l}.self_attn.q_proj`, h), c.numAttentionHeads), inputs.ropeCos!, inputs.ropeSin!);
+      const k = g.rotary(splitHeads(g, ctx.linear(`${l}.self_attn.k_proj`, h), c.numKeyValueHeads), inputs.ropeCos!, inputs.ropeSin!);
       const v = splitHeads(g, ctx.linear(`${l}.self_attn.v_proj`, h), c.numKeyValueHeads);
       const attended = cachedAttention(g, q, k, v, inputs.past[i] ?? null, inputs.mask, ctx.recompute); // (B, H, T, D)
       const mid = g.add(x!, ctx.linear(`${l}.self_attn.o_proj`, mergeHeads(g, attended)));

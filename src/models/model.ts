@@ -283,8 +283,8 @@ export class CausalLM {
     const inputs: ForwardInputs = {
       inputIds: g.input('input_ids', [b, t], 'int64'),
       positionIds: r === 0 ? g.input('position_ids', [b, t], 'int64') : null,
-      ropeCos: r > 0 ? g.input('rope_cos', [b, 1, t, r]) : null,
-      ropeSin: r > 0 ? g.input('rope_sin', [b, 1, t, r]) : null,
+      ropeCos: r > 0 ? g.input('rope_cos', [b * t, r / 2]) : null,
+      ropeSin: r > 0 ? g.input('rope_sin', [b * t, r / 2]) : null,
       mask: g.input('attention_mask', [b, t, p + t]),
       past: p === 0 ? [] : Array.from({ length: this.layers }, (_, i) => ({
         k: g.input(`past.${i}.k`, [b, this.kvHeads, p, this.headDim]),

@@ -11,7 +11,7 @@ export interface ForwardInputs {
   inputIds: Tensor;
   /** (B, T) int64 positions (learned position embeddings), when the architecture has them. */
   positionIds: Tensor | null;
-  /** (B, 1, T, R) rotary tables for the new tokens, when the architecture rotates. */
+  /** (B*T, R/2) rotary cos and sin of the new tokens (row b*T + t), when the architecture rotates. */
   ropeCos: Tensor | null;
   ropeSin: Tensor | null;
   /** (B, T, S) additive attention mask: 0 where a token may attend, -1e9 where it may not. */

@@ -1,5 +1,5 @@
 // Multi-head causal self-attention with grouped key/value heads, rotary embeddings applied by
-// the caller's tables, and an additive mask. Shapes in comments: B batch, T length, H heads,
+// the caller (Graph.rotary), and an additive mask. Shapes in comments: B batch, T length, H heads,
 // K key/value heads, D head size.
 import { softmax } from '../graph/composite.js';
 import type { Graph } from '../graph/graph.js';
@@ -15,18 +15,6 @@ export function splitHeads(g: Graph, x: Tensor, heads: number): Tensor {
 export function mergeHeads(g: Graph, x: Tensor): Tensor {
   const [b, h, t, d] = x.shape as [number, number, number, number];
   return g.reshape(g.transpose(x, [0, 2, 1, 3]), [b, t, h * d]);
-}
-
-/** x * cos + rotate_half(x) * sin on the first `cos.shape[-1]` dims of the last axis; the rest pass through. */
-export function applyRope(g: Graph, x: Tensor, cos: Tensor, sin: Tensor): Tensor {
-  const d = x.shape[x.rank - 1]!;
-  const rot = cos.shape[cos.rank - 1]!;
-  const last = x.rank - 1;
-  const rotated = rot === d ? x : g.slice(x, [0], [rot], [last]);
-  const [x1, x2] = g.split(rotated, last, [rot / 2, rot / 2]);
-  const half = g.concat([g.neg(x2!), x1!], last);
-  const out = g.add(g.mul(rotated, cos), g.mul(half, sin));
-  return rot === d ? out : g.concat([out, g.slice(x, [rot], [d], [last])], last);
 }
 
 /**

@@ -48,24 +48,20 @@ export function inverseFrequencies(
 }
 
 /**
- * cos and sin tables of shape (positions.length, rotaryDim): entry (p, j) uses frequency j mod D/2,
- * matching transformers' `emb = cat(freqs, freqs)`.
+ * cos and sin tables of shape (positions.length, rotaryDim / 2): entry (p, j) is the angle of
+ * frequency j at position p, shared by the pair (j, j + rotaryDim / 2) (transformers'
+ * `emb = cat(freqs, freqs)` holds each twice).
  */
 export function ropeTables(positions: ArrayLike<number>, invFreq: Float64Array, attentionScaling = 1): { cos: Float32Array; sin: Float32Array } {
   const half = invFreq.length;
-  const dim = 2 * half;
-  const cos = new Float32Array(positions.length * dim);
-  const sin = new Float32Array(positions.length * dim);
+  const cos = new Float32Array(positions.length * half);
+  const sin = new Float32Array(positions.length * half);
   for (let p = 0; p < positions.length; p++) {
     for (let j = 0; j < half; j++) {
       // transformers computes the angle in float32: inv_freq (float32) times the position.
       const angle = Math.fround(Math.fround(invFreq[j]!) * positions[p]!);
-      const c = Math.cos(angle) * attentionScaling;
-      const s = Math.sin(angle) * attentionScaling;
-      cos[p * dim + j] = c;
-      cos[p * dim + j + half] = c;
-      sin[p * dim + j] = s;
-      sin[p * dim + j + half] = s;
+      cos[p * half + j] = Math.cos(angle) * attentionScaling;
+      sin[p * half + j] = Math.sin(angle) * attentionScaling;
     }
   }
   return { cos, sin };

@@ -62,6 +62,17 @@ export const emitters = {
       { opType: 'Mul', input: [ctx.inputs[0]!, sigmoid], output: ctx.outputs, name: ctx.outputs[0]!, attribute: [] },
     ];
   },
+  // onnxruntime's contrib kernel, fed the tables as its cache and each (b, t) its own row b*T + t.
+  Rotary: (ctx) => {
+    const [b, n, t, d] = ctx.node.inputs[0]!.shape as [number, number, number, number];
+    const rotaryDim = 2 * ctx.node.inputs[1]!.shape[1]!;
+    const rows = ctx.initializer('rows', 'int64', [...Array(b * t).keys()], [b, t]);
+    const partial = rotaryDim < d ? [intAttr('rotary_embedding_dim', rotaryDim), intAttr('num_heads', n)] : [];
+    return [{
+      opType: 'RotaryEmbedding', domain: MS_DOMAIN, input: [ctx.inputs[0]!, rows, ctx.inputs[1]!, ctx.inputs[2]!], output: ctx.outputs,
+      name: ctx.outputs[0]!, attribute: [intAttr('interleaved', 0), ...partial],
+    }];
+  },
   Softmax: (ctx) => make(ctx, 'Softmax', ctx.inputs, [intAttr('axis', ctx.attrs.axis)]),
   // LogSoftmax over the last axis, then the summed negative log-likelihood: onnxruntime's fused
   // SoftmaxCrossEntropyLoss transposes the logits internally (a logits-sized temporary).
