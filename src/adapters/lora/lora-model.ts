@@ -150,14 +150,19 @@ export class LoraModel {
       const b = g.sharedInput(loraInput(module, 'B'), [t.outFeatures, this.config.r]);
       inputs.set(loraInput(module, 'A'), a).set(loraInput(module, 'B'), b);
       let h = x;
+      let scale = this.scale;
       if (options.dropout && this.config.loraDropout > 0) {
         const packed = g.sharedInput(dropoutInput(module), [...x.shape.slice(0, -1), maskRowBytes(t.inFeatures)], 'uint8');
         // Where keeps only the 1-byte mask for the backward pass, not a float copy of it.
         const keep = unpackBits(g, packed, t.inFeatures, x);
-        h = g.where(keep, g.mul(h, g.scalar(1 / (1 - this.config.loraDropout), x.dtype)), g.scalar(0, x.dtype));
+        h = g.where(keep, h, g.scalar(0, x.dtype));
+        scale /= 1 - this.config.loraDropout;
       }
-      const update = g.matMul(g.matMul(h, g.transposeLast(a)), g.transposeLast(b)); // (..., out)
-      return g.add(base, g.mul(update, g.scalar(this.scale, base.dtype)));
+      // Both scales (LoRA's and dropout's) multiply the rank-r intermediate: the same product as
+      // scaling the (..., in) input and the (..., out) update, on r values a row instead of
+      // in + out (SmolLM2, all linear layers: about 40 ms of a 1 s step in such products).
+      const low = g.mul(g.matMul(h, g.transposeLast(a)), g.scalar(scale, x.dtype)); // (..., r)
+      return g.add(base, g.matMul(low, g.transposeLast(b)));
     };
     return { hook, inputs };
   }
