@@ -8,17 +8,17 @@ import { mulberry32 } from '../testing/random.js';
 import { inverseFrequencies, ropeTables } from './rope.js';
 
 /** y = x * cos + rotate_half(x) * sin on the first 2 * half dims of each (b, n, t) row of x (B, N, T, D). */
-function rotateHalf(x: Float32Array, [b, n, t, d]: number[], cos: Float32Array, sin: Float32Array, half: number): Float32Array {
+function rotateHalf(x: Float32Array, [, n, t, d]: [number, number, number, number], cos: Float32Array, sin: Float32Array, half: number): Float32Array {
   const y = Float32Array.from(x);
-  for (let r = 0; r < b! * n! * t!; r++) {
-    const row = Math.floor(r / (n! * t!)) * t! + (r % t!); // b * T + t
+  for (let r = 0; r < x.length / d; r++) {
+    const row = Math.floor(r / (n * t)) * t + (r % t); // b * T + t
     for (let j = 0; j < half; j++) {
       const c = cos[row * half + j]!;
       const s = sin[row * half + j]!;
-      const x1 = x[r * d! + j]!;
-      const x2 = x[r * d! + j + half]!;
-      y[r * d! + j] = x1 * c - x2 * s;
-      y[r * d! + j + half] = x2 * c + x1 * s;
+      const x1 = x[r * d + j]!;
+      const x2 = x[r * d + j + half]!;
+      y[r * d + j] = x1 * c - x2 * s;
+      y[r * d + j + half] = x2 * c + x1 * s;
     }
   }
   return y;
@@ -36,9 +36,9 @@ describe('rotary embeddings', () => {
     assert.ok(Math.abs(sin[4 + 1]! - Math.sin(Math.fround(Math.fround(inv[1]!) * 3))) < 1e-7);
   });
 
-  for (const [shape, rotaryDim] of [[[2, 3, 4, 8], 8], [[2, 2, 3, 8], 4]] as [number[], number][]) {
+  for (const [shape, rotaryDim] of [[[2, 3, 4, 8], 8], [[2, 2, 3, 8], 4]] as [[number, number, number, number], number][]) {
     it(`rotates (${shape}) on ${rotaryDim} dims as rotate_half does`, async () => {
-      const [b, , t, d] = shape as [number, number, number, number];
+      const [b, , t, d] = shape;
       const half = rotaryDim / 2;
       const random = mulberry32(7);
       const x = Float32Array.from({ length: shape.reduce((p, q) => p * q, 1) }, () => random() * 2 - 1);
