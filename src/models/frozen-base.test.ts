@@ -47,3 +47,18 @@ describe('a frozen base (QLoRA): embedding rows read on demand, float16 matrices
     assert.throws(() => new LoraModel(model, { r: 2, modulesToSave: ['embed_tokens'] }), (e: Error) => e instanceof TunaInputError && /loaded frozen/.test(e.message));
   });
 });
+
+describe('weights moved into the runtime', () => {
+  const rt = new Runtime();
+  after(() => rt.close());
+
+  it('are moved once when the first forward passes arrive together (a server just started)', async () => {
+    const alone = await (await CausalLM.load(dir('llama'))).forward(rt, BATCH);
+    const model = await CausalLM.load(dir('llama'), { frozen: true });
+    const [a, b] = await Promise.all([model.forward(rt, BATCH), model.forward(rt, BATCH)]);
+    const [first, second] = await Promise.all([model.residentWeights(rt), model.residentWeights(rt)]);
+    assert.equal(first, second, 'one set of handles');
+    const scale = alone.logits.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    for (const r of [a, b]) assert.ok(maxAbsDiff(r.logits, alone.logits) < 2e-3 * scale, `logits differ by ${maxAbsDiff(r.logits, alone.logits)}`);
+  });
+});

@@ -77,7 +77,8 @@ export class CausalLM {
    * functions in the backward pass instead of keeping them (see LayerContext.recompute).
    */
   selectiveRecompute = false;
-  private residents: Map<string, Resident> | null = null;
+  /** The weights' handles once moved into a runtime's worker (one upload, however many callers wait). */
+  private residents: Promise<Map<string, Resident>> | null = null;
   /** The input embedding when it stays in its file (see load's `frozen`). */
   private embeddingRows: TensorRows | null = null;
   /** Frozen float matrices held in float16 (see load's `frozen`), by key, until moved into a runtime. */
@@ -247,9 +248,18 @@ export class CausalLM {
     return out;
   }
 
-  /** Moves the weights into the runtime's worker once; later forward passes feed them by handle. */
-  async residentWeights(rt: Runtime): Promise<Map<string, Resident>> {
-    if (this.residents) return this.residents;
+  /**
+   * Moves the weights into the runtime's worker once; later forward passes feed them by handle.
+   * Callers that arrive while the move is under way (concurrent requests to a server that has just
+   * started) wait for the same move: the host arrays are transferred, so a second move would find
+   * them empty.
+   */
+  residentWeights(rt: Runtime): Promise<Map<string, Resident>> {
+    this.residents ??= this.moveWeights(rt);
+    return this.residents;
+  }
+
+  private async moveWeights(rt: Runtime): Promise<Map<string, Resident>> {
     const residents = new Map<string, Resident>();
     for (const [name, data] of this.hostWeights()) {
       residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, { data, shape: this.shapes.get(name)!, dtype: 'float32' }, { transfer: true }));
@@ -266,7 +276,6 @@ export class CausalLM {
       for (const [name, t] of Object.entries(int8Feeds(key, q))) residents.set(name, await rt.upload(`${this.residentPrefix}#${name}`, t, { transfer: true }));
     }
     this.weights = null;
-    this.residents = residents;
     return residents;
   }
 
