@@ -14,6 +14,13 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return worst;
 }
 
+/** Logits within float16 rounding of the float32 model's: 2e-3 of their largest magnitude. */
+function assertLogitsClose(got: Float32Array, want: Float32Array) {
+  const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  const diff = maxAbsDiff(got, want);
+  assert.ok(diff < 2e-3 * scale, `logits differ by ${diff} (largest ${scale})`);
+}
+
 describe('a frozen base (QLoRA): embedding rows read on demand, float16 matrices', () => {
   const rt = new Runtime();
   after(() => rt.close());
@@ -37,8 +44,7 @@ describe('a frozen base (QLoRA): embedding rows read on demand, float16 matrices
       }
       const a = await held.forward(rt, BATCH);
       const b = await frozen.forward(rt, BATCH);
-      const scale = a.logits.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-      assert.ok(maxAbsDiff(b.logits, a.logits) < 2e-3 * scale, `logits differ by ${maxAbsDiff(b.logits, a.logits)} (largest ${scale})`);
+      assertLogitsClose(b.logits, a.logits);
     });
   }
 
@@ -58,7 +64,6 @@ describe('weights moved into the runtime', () => {
     const [a, b] = await Promise.all([model.forward(rt, BATCH), model.forward(rt, BATCH)]);
     const [first, second] = await Promise.all([model.residentWeights(rt), model.residentWeights(rt)]);
     assert.equal(first, second, 'one set of handles');
-    const scale = alone.logits.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-    for (const r of [a, b]) assert.ok(maxAbsDiff(r.logits, alone.logits) < 2e-3 * scale, `logits differ by ${maxAbsDiff(r.logits, alone.logits)}`);
+    for (const r of [a, b]) assertLogitsClose(r.logits, alone.logits);
   });
 });
