@@ -19,7 +19,7 @@
 // QLoRA) of the --cli shape with its defaults for each method, one process per run: peak RSS over
 // the whole process (/usr/bin/time -v) and tokens/s, QLoRA against LoRA (bench/train-cli.ts).
 //   npm run bench:qlora -- [--shapes smollm2_135m,tinyllama_1_1b] [--modes qlora_int8,qlora_nf4,lora_int8]
-//                          [--steps N (6 for SmolLM2, 2 for TinyLlama)] [--warmup 1] [--rounds 2] [--peers hf_fp32,hf_bf16|none] [--cli tinyllama_1_1b|none] [--cli-steps 4]
+//                          [--steps N (6 for SmolLM2, 2 for TinyLlama)] [--warmup 1] [--rounds N (3 for SmolLM2, 2 for TinyLlama)] [--peers hf_fp32,hf_bf16|none] [--cli tinyllama_1_1b|none] [--cli-steps 4]
 //   (--shapes none: the tuna train runs alone)
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,7 +38,7 @@ import { flags, PeerRounds, round, runChild, type PeerSpec } from './peer.js';
 import { cliTrain, writeCheckpoint } from './train-cli.js';
 
 const opts = flags({
-  shapes: 'smollm2_135m,tinyllama_1_1b', modes: 'qlora_int8,qlora_nf4,lora_int8', batch: '1', seq: '256', steps: '', warmup: '1', rounds: '2', child: '', mode: '', dir: '',
+  shapes: 'smollm2_135m,tinyllama_1_1b', modes: 'qlora_int8,qlora_nf4,lora_int8', batch: '1', seq: '256', steps: '', warmup: '1', rounds: '', child: '', mode: '', dir: '',
   cli: 'tinyllama_1_1b', 'cli-steps': '4', peers: 'hf_fp32,hf_bf16',
 });
 const ALL_LINEAR = 'q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj';
@@ -47,6 +47,11 @@ const ALL_LINEAR = 'q_proj,k_proj,v_proj,o_proj,gate_proj,up_proj,down_proj';
  * second and two of them moved its QLoRA ratio between 1.19x and 1.35x from run to run.
  */
 const stepsFor = (shape: ShapeName): number => Number(opts.steps || (shape === 'smollm2_135m' ? 6 : 2));
+/**
+ * Rounds per shape, unless --rounds says: the best of two SmolLM2 rounds put its QLoRA ratio at
+ * 1.15x where three gave 1.34x a few minutes later (one mode's rounds ranged 194-323 tok/s).
+ */
+const roundsFor = (shape: ShapeName): number => Number(opts.rounds || (shape === 'smollm2_135m' ? 3 : 2));
 /** transformers + PEFT on the same work: LoRA r=16 on every linear layer, gradient checkpointing, fp32 or bf16 autocast. */
 function hfPeers(shape: ShapeName): PeerSpec[] {
   const args = ['--mode', 'lora', '--shape', shape === 'smollm2_135m' ? 'smollm2' : 'tinyllama', '--batch', String(B), '--seq', String(T),
@@ -128,7 +133,7 @@ for (const shape of opts.shapes.split(',').filter((x) => x && x !== 'none') as S
   if (modes.some((m) => m.startsWith('qlora'))) await saveQuantizedModel(randomModel(shape, {}, 1, true), quantizedDir, { blocksize: 64, doubleQuant: true });
   const peers = hfPeers(shape);
   const peerRounds = new PeerRounds(peers);
-  for (let r = 0; r < Number(opts.rounds); r++) {
+  for (let r = 0; r < roundsFor(shape); r++) {
     for (const mode of modes) {
       const args = [...process.argv.slice(2), '--child', shape, '--mode', mode, '--dir', quantizedDir];
       runs.get(mode)!.push(runChild(self, args, `${shape} ${mode}`, ['--expose-gc']));
