@@ -67,9 +67,10 @@ describe('graph builder', () => {
     const g = new Graph();
     const x = g.input('x', [2, 3]);
     const h = g.named(g.tanh(x), 'hidden');
-    const model = lowerToOnnx(g, { out: g.exp(h) });
+    const model = lowerToOnnx(g, { out: g.neg(g.exp(h)) });
     const text = Buffer.from(model.bytes).toString('latin1');
     for (const name of ['hidden', 'exp_1', 'out']) assert.ok(text.includes(name), name);
+    assert.ok(!text.includes('neg_2'), 'the output value is named after the output');
     assert.deepEqual(model.inputs.map((i) => i.name), ['x']);
     assert.deepEqual(lowerToOnnx(g, { out: g.exp(h) }).bytes.length > 0, true);
   });

@@ -81,10 +81,18 @@ export function lowerToOnnx(graph: Graph, outputs: Record<string, Tensor>, model
     return name;
   };
   for (const t of inputs) names.set(t.id, t.name!);
+  // A value computed by a node takes its first output name itself: an Identity node per output
+  // (60 per decode step of a 30-layer model, one per gradient a LoRA step returns) costs a kernel
+  // launch and a copy. Inputs and constants (initializers) keep theirs and go out through Identity.
+  const outputName = new Map<number, string>();
+  const computed = new Set(nodes.filter((n) => n.op !== 'Constant').flatMap((n) => n.outputs.map((o) => o.id)));
+  for (const [name, t] of Object.entries(outputs)) {
+    if (computed.has(t.id) && !outputName.has(t.id) && !used.has(name)) outputName.set(t.id, claim(name));
+  }
   for (const node of nodes) {
     const base = `${node.op.toLowerCase()}_${node.id}`;
     node.outputs.forEach((o, i) => {
-      names.set(o.id, claim(o.name ?? (node.outputs.length > 1 ? `${base}_${i}` : base)));
+      names.set(o.id, outputName.get(o.id) ?? claim(o.name ?? (node.outputs.length > 1 ? `${base}_${i}` : base)));
     });
   }
 
