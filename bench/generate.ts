@@ -125,8 +125,10 @@ const warmup = (performance.now() - compileStart) / 1000;
 const measureProducts = await productsAlone(rt, model);
 // The host's memory bandwidth drifts between seconds (other guests share it): each round measures
 // the bandwidth next to a generation and the products alone, and each figure is its best round,
-// so decode is compared with the highest bandwidth seen.
+// so decode is compared with the highest bandwidth seen; each round's decode against that round's
+// own bandwidth is printed too (the median of those paired fractions).
 const bandwidth = { copyBytesPerS: 0, readBytesPerS: 0 };
+const paired: number[] = [];
 let prefill = Infinity;
 let decode = Infinity;
 let products = Infinity;
@@ -137,6 +139,7 @@ for (let r = 0; r < reps; r++) {
   const run = await timeGeneration(rt, model, prompt, newTokens);
   prefill = Math.min(prefill, run.prefill);
   decode = Math.min(decode, run.decode);
+  paired.push(weightBytes / run.decode / Math.max(measured.copyBytesPerS, measured.readBytesPerS));
   products = Math.min(products, await measureProducts());
 }
 await rt.close();
@@ -145,11 +148,13 @@ const tuna = { prefillTokensPerS: promptLength / prefill, decodeTokensPerS: 1 / 
 // The faster of the two measurements bounds decode: every weight read once per token.
 const boundTokensPerS = Math.max(bandwidth.readBytesPerS, bandwidth.copyBytesPerS) / weightBytes;
 const productsFraction = 1 / products / boundTokensPerS;
+const pairedMedian = [...paired].sort((a, b) => a - b)[paired.length >> 1]!;
 console.log(`model: SmolLM2-135M shape, ${(weightBytes / 1e6).toFixed(0)} MB fp32 weights, ${threads} threads; first run with compiles ${warmup.toFixed(1)} s`);
 console.log(`tuna prefill (${promptLength} tokens, batch 1): ${tuna.prefillTokensPerS.toFixed(1)} tokens/s (${(prefill * 1000).toFixed(0)} ms)`);
 console.log(`tuna decode (${newTokens} tokens, greedy): ${tuna.decodeTokensPerS.toFixed(1)} tokens/s (${(decode * 1000).toFixed(1)} ms/token)`);
 console.log(`memory (best of ${reps} rounds): copy ${(bandwidth.copyBytesPerS / 1e9).toFixed(1)} GB/s, ORT one-row MatMul ${(bandwidth.readBytesPerS / 1e9).toFixed(1)} GB/s -> ` +
-  `at most ${boundTokensPerS.toFixed(1)} tokens/s; decode at ${(tuna.decodeTokensPerS / boundTokensPerS).toFixed(2)} of that`);
+  `at most ${boundTokensPerS.toFixed(1)} tokens/s; decode at ${(tuna.decodeTokensPerS / boundTokensPerS).toFixed(2)} of that ` +
+  `(each round against its own bandwidth: median ${pairedMedian.toFixed(2)}, rounds ${paired.map((f) => f.toFixed(2)).join(' ')})`);
 console.log(`a token's weight products alone (best round's median of 7 runs): ${(products * 1000).toFixed(1)} ms, ${productsFraction.toFixed(2)} of the bound; ` +
   `the rest of a decode step ${((decode - products) * 1000).toFixed(1)} ms`);
 
@@ -177,6 +182,7 @@ console.log(JSON.stringify({
   decode_ms_per_token: round(decode * 1000, 2), first_run_s: round(warmup, 2),
   copy_gb_per_s: round(bandwidth.copyBytesPerS / 1e9, 2), read_gb_per_s: round(bandwidth.readBytesPerS / 1e9, 2),
   decode_bound_tokens_per_s: round(boundTokensPerS), decode_fraction_of_bandwidth: round(tuna.decodeTokensPerS / boundTokensPerS, 3),
+  decode_fraction_paired_median: round(pairedMedian, 3),
   products_ms_per_token: round(products * 1000, 2), products_fraction_of_bandwidth: round(productsFraction, 3),
   peer_prefill_tokens_per_s: peer ? round(peer.prefill_tokens_per_s) : null, peer_decode_tokens_per_s: peer ? round(peer.decode_tokens_per_s) : null,
   prefill_vs_peer: peer ? round(tuna.prefillTokensPerS / peer.prefill_tokens_per_s, 2) : null,
