@@ -1,7 +1,7 @@
 // Profiles one training step's graph with onnxruntime's profiler: time per op type, and the
 // session arena's in-use peak and held bytes (the arena grows by doubling regions, up to 1 GB each).
 //   node --import tsx bench/profile-step.ts [--mode lora|full] [--layers 4] [--batch 4] [--seq 256]
-//                                          [--shape smollm2_135m|tinyllama_1_1b] [--base fp32|int8] [--targets all-linear] [--checkpointing] [--runs 4]
+//                                          [--shape smollm2_135m|tinyllama_1_1b] [--base fp32|int8] [--targets all-linear] [--checkpointing 1|selective] [--runs 4]
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -21,7 +21,8 @@ const ort = createRequire(import.meta.url)('onnxruntime-node');
 const B = Number(opts.batch);
 const T = Number(opts.seq);
 const model = randomModel(opts.shape as ShapeName, { num_hidden_layers: Number(opts.layers) }, 1, opts.base === 'int8' ? 'int8' : false);
-model.gradientCheckpointing = opts.checkpointing !== '';
+model.gradientCheckpointing = opts.checkpointing !== '' && opts.checkpointing !== 'selective';
+model.selectiveRecompute = opts.checkpointing === 'selective';
 const targetModules = opts.targets === 'all-linear' ? 'all-linear' : opts.targets ? opts.targets.split(',') : null;
 const target = opts.mode === 'full' ? fullTarget(model) : loraTarget(new LoraModel(model, { r: 16, loraAlpha: 32, targetModules }), 'p');
 const { graph, outputs } = buildMicroStep(model, { batch: B, length: T }, target.trainables, { hook: target.hook, accumulate: false });
