@@ -50,4 +50,31 @@ describe('causal attention in query blocks', () => {
       assert.ok(b.some((x) => Math.abs(x) > 1e-3), `${name} is not all zero`);
     }
   });
+
+  it('gives every real position of a left-padded prompt (a prefill) the whole square\'s output', async () => {
+    const rand = mulberry32(8);
+    const values = (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
+    const pad = [0, 19]; // row 1's first 19 positions are padding, as generate lays out a shorter prompt
+    const mask = layoutInputs({
+      ids: [new Array<number>(T).fill(5), new Array<number>(T).fill(5)],
+      attentionMask: pad.map((n) => Array.from({ length: T }, (_, j) => (j < n ? 0 : 1))),
+    }).mask;
+    const feeds = { q: values(B * H * T * D), k: values(B * K * T * D), v: values(B * K * T * D), w: values(B * H * T * D), mask };
+    const whole = build(1024);
+    const blocked = build(16);
+    const want = (await (await rt.compile(whole.g, { out: whole.outputs.out })).run(feeds)).out!.data as Float32Array;
+    const got = (await (await rt.compile(blocked.g, { out: blocked.outputs.out })).run(feeds)).out!.data as Float32Array;
+    let worst = 0;
+    for (let r = 0; r < B; r++) {
+      for (let head = 0; head < H; head++) {
+        for (let i = pad[r]!; i < T; i++) {
+          for (let j = 0; j < D; j++) {
+            const at = ((r * H + head) * T + i) * D + j;
+            worst = Math.max(worst, Math.abs(got[at]! - want[at]!));
+          }
+        }
+      }
+    }
+    assert.ok(worst < 1e-5, `largest difference at a real position ${worst}`);
+  });
 });
