@@ -50,6 +50,23 @@ describe('gradient checkpointing in models', () => {
     }
   }
 
+  it('recomputes selectively from a padded length on (LoRA\'s auto), with unchanged gradients', async () => {
+    const model = await CausalLM.load(dir('llama'));
+    const trainables = [...model.shapes].map(([name, shape]) => ({ name, shape, decay: true }));
+    const feeds = Object.fromEntries(model.hostWeights());
+    const plain = await gradients(rt, model, trainables, feeds);
+    model.selectiveFromLength = 7; // the batch has 6 positions
+    assert.equal((await gradients(rt, model, trainables, feeds)).nodes, plain.nodes, 'shorter batches keep their values');
+    model.selectiveFromLength = 6;
+    const long = await gradients(rt, model, trainables, feeds);
+    model.selectiveFromLength = Infinity;
+    model.selectiveRecompute = true;
+    const selective = await gradients(rt, model, trainables, feeds);
+    assert.ok(long.nodes > plain.nodes, `values are recomputed: ${long.nodes} nodes vs ${plain.nodes}`);
+    assert.equal(long.nodes, selective.nodes, 'the same graph as selective recomputation');
+    for (const t of trainables) assertClose(long.out[`acc_out.${t.name}`]!.data as Float32Array, plain.out[`acc_out.${t.name}`]!.data as Float32Array, t.name);
+  });
+
   it('llama QLoRA: adapter gradients on 4-bit layers are unchanged', async () => {
     const model = await CausalLM.load(dir('llama'), { quantize: {} });
     const lora = new LoraModel(model, { r: 4, loraAlpha: 8, targetModules: 'all-linear' });

@@ -77,6 +77,8 @@ export class CausalLM {
    * functions in the backward pass instead of keeping them (see LayerContext.recompute).
    */
   selectiveRecompute = false;
+  /** Selective recomputation for training graphs of at least this many positions only (LoRA's `auto`). */
+  selectiveFromLength = Infinity;
   /** The weights' handles once moved into a runtime's worker (one upload, however many callers wait). */
   private residents: Promise<Map<string, Resident>> | null = null;
   /** The input embedding when it stays in its file (see load's `frozen`). */
@@ -285,7 +287,7 @@ export class CausalLM {
     const g = new Graph();
     const layouts = new Map([...this.quantized].map(([k, q]) => [k, nf4Layout(q)]));
     const ctx = graphContext(g, this.shapes, {
-      hook, quantized: layouts.size > 0 ? layouts : undefined, int8: new Set(this.int8.keys()), checkpointed: this.gradientCheckpointing, selective: this.selectiveRecompute, fedEmbedding: this.embeddingRows?.info.name,
+      hook, quantized: layouts.size > 0 ? layouts : undefined, int8: new Set(this.int8.keys()), checkpointed: this.gradientCheckpointing, selective: this.selectiveRecompute || t >= this.selectiveFromLength, fedEmbedding: this.embeddingRows?.info.name,
       half: this.halfKeys, int8Head: this.int8Head?.key,
     });
     const r = this.rotaryDim;

@@ -14,7 +14,7 @@ import { loadTrainingData } from './data.js';
 import { frozenHeadWarnings } from './eos-reachability.js';
 import { fullTarget, loraTarget } from './targets.js';
 import { train, type StepMetrics, type TrainResult } from './trainer.js';
-import { basePrecision, moduleList, recomputation, trainOptionsSchema, type FineTuneInput } from './options.js';
+import { basePrecision, LORA_SELECTIVE_FROM_LENGTH, moduleList, recomputation, trainOptionsSchema, type FineTuneInput } from './options.js';
 import { resumeOptions } from './resume-options.js';
 import { chooseMaxLength } from '../data/tokenize/max-length.js';
 import { TunaInputError } from '../errors.js';
@@ -60,6 +60,7 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
   const recompute = recomputation(options.method, options.gradientCheckpointing);
   model.gradientCheckpointing = recompute === 'on';
   model.selectiveRecompute = recompute === 'selective';
+  model.selectiveFromLength = recompute === 'long' ? LORA_SELECTIVE_FROM_LENGTH : Infinity;
   const data = await loadTrainingData(options.data, {
     modelDir, maxLength: options.maxLength, truncation: options.truncation, template: options.template, testSize: options.testSize, seed: options.seed, log,
   });

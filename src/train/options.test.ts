@@ -4,12 +4,12 @@ import { TunaInputError } from '../errors.js';
 import { basePrecision, recomputation, trainOptionsSchema } from './options.js';
 
 describe('train options', () => {
-  it('recomputes whole layers for QLoRA, selected values for full fine-tuning and nothing for LoRA by default', () => {
+  it('recomputes whole layers for QLoRA, selected values for full fine-tuning and for LoRA on long batches by default', () => {
     const auto = (method: 'lora' | 'qlora' | 'full') => {
       const o = trainOptionsSchema.parse({ model: 'm', data: 'd', out: 'o', method });
       return recomputation(o.method, o.gradientCheckpointing);
     };
-    assert.deepEqual([auto('qlora'), auto('full'), auto('lora')], ['on', 'selective', 'off']);
+    assert.deepEqual([auto('qlora'), auto('full'), auto('lora')], ['on', 'selective', 'long']);
     assert.equal(recomputation('lora', 'selective'), 'selective');
     assert.equal(recomputation('qlora', 'off'), 'off');
     assert.throws(() => trainOptionsSchema.parse({ model: 'm', data: 'd', out: 'o', gradientCheckpointing: 'some' }));
