@@ -31,7 +31,7 @@ import { CausalLM } from '../src/models/model.js';
 import { Graph } from '../src/graph/graph.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import type { TrainExample } from '../src/train/batching.js';
-import { LORA_SELECTIVE_FROM_LENGTH } from '../src/train/options.js';
+import { applyRecomputation, recomputation } from '../src/train/options.js';
 import { loraTarget } from '../src/train/targets.js';
 import { train } from '../src/train/trainer.js';
 import { peakRssMb, randomModel, SHAPES, type ShapeName } from './model-shapes.js';
@@ -90,8 +90,7 @@ async function runOne(shape: ShapeName, mode: Mode, quantizedDir: string) {
   if (mode === 'qlora_int8') model.quantizeLinearInt8();
   // Each method with `tuna train`'s defaults: QLoRA recomputes layers in the backward pass, LoRA
   // attention probabilities and activations on batches from 1024 positions on.
-  model.gradientCheckpointing = qlora;
-  if (!qlora) model.selectiveFromLength = LORA_SELECTIVE_FROM_LENGTH;
+  applyRecomputation(model, recomputation(qlora ? 'qlora' : 'lora', 'auto'));
   await model.residentWeights(rt);
   const baseMb = rssMb() - before;
   const vocab = SHAPES[shape].vocab_size;

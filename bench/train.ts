@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { LoraModel } from '../src/adapters/lora/lora-model.js';
 import { Runtime } from '../src/runtime/runtime.js';
 import type { TrainExample } from '../src/train/batching.js';
-import { LORA_SELECTIVE_FROM_LENGTH } from '../src/train/options.js';
+import { applyRecomputation, recomputation } from '../src/train/options.js';
 import { fullTarget, loraTarget } from '../src/train/targets.js';
 import { train } from '../src/train/trainer.js';
 import { peakRssMb, randomModel } from './model-shapes.js';
@@ -34,8 +34,7 @@ async function runMode(mode: 'lora' | 'lora_int8' | 'full' | 'qlora') {
   if (mode === 'qlora') model.quantizeLinearWeights();
   // Each method with `tuna train`'s defaults: full fine-tuning recomputes attention probabilities
   // and activations in the backward pass, LoRA only on batches from 1024 positions on.
-  model.selectiveRecompute = mode === 'full';
-  if (mode === 'lora' || mode === 'lora_int8') model.selectiveFromLength = LORA_SELECTIVE_FROM_LENGTH;
+  if (mode !== 'qlora') applyRecomputation(model, recomputation(mode === 'full' ? 'full' : 'lora', 'auto'));
   const rt = new Runtime();
   const examples: TrainExample[] = [];
   let s = 7;

@@ -14,7 +14,7 @@ import { loadTrainingData } from './data.js';
 import { frozenHeadWarnings } from './eos-reachability.js';
 import { fullTarget, loraTarget } from './targets.js';
 import { train, type StepMetrics, type TrainResult } from './trainer.js';
-import { basePrecision, LORA_SELECTIVE_FROM_LENGTH, moduleList, recomputation, trainOptionsSchema, type FineTuneInput } from './options.js';
+import { applyRecomputation, basePrecision, moduleList, recomputation, trainOptionsSchema, type FineTuneInput } from './options.js';
 import { resumeOptions } from './resume-options.js';
 import { chooseMaxLength } from '../data/tokenize/max-length.js';
 import { TunaInputError } from '../errors.js';
@@ -57,10 +57,7 @@ export async function fineTune(rt: Runtime, input: FineTuneInput, hooks: FineTun
   const options = {
     ...given, maxLength: length.maxLength, targetModules: moduleList(given.targetModules), modulesToSave: moduleList(given.modulesToSave),
   };
-  const recompute = recomputation(options.method, options.gradientCheckpointing);
-  model.gradientCheckpointing = recompute === 'on';
-  model.selectiveRecompute = recompute === 'selective';
-  model.selectiveFromLength = recompute === 'long' ? LORA_SELECTIVE_FROM_LENGTH : Infinity;
+  applyRecomputation(model, recomputation(options.method, options.gradientCheckpointing));
   const data = await loadTrainingData(options.data, {
     modelDir, maxLength: options.maxLength, truncation: options.truncation, template: options.template, testSize: options.testSize, seed: options.seed, log,
   });

@@ -2,6 +2,7 @@
 // library (fineTune), `tuna train` flags, YAML config files and the README.
 import { z } from 'zod';
 import { TunaInputError } from '../errors.js';
+import type { CausalLM } from '../models/model.js';
 
 export const trainOptionsSchema = z.object({
   model: z.string().describe('Model folder or Hugging Face Hub id'),
@@ -60,9 +61,18 @@ export const LORA_SELECTIVE_FROM_LENGTH = 1024;
  * weights, gradients and moments already fill memory), and for LoRA only on batches of
  * LORA_SELECTIVE_FROM_LENGTH positions or more (`long`).
  */
-export function recomputation(method: FineTuneOptions['method'], setting: FineTuneOptions['gradientCheckpointing']): 'on' | 'selective' | 'long' | 'off' {
+export function recomputation(method: FineTuneOptions['method'], setting: FineTuneOptions['gradientCheckpointing']): Recomputation {
   if (setting !== 'auto') return setting;
   return method === 'qlora' ? 'on' : method === 'full' ? 'selective' : 'long';
+}
+
+export type Recomputation = 'on' | 'selective' | 'long' | 'off';
+
+/** Sets what the model's training graphs recompute in the backward pass. */
+export function applyRecomputation(model: CausalLM, mode: Recomputation): void {
+  model.gradientCheckpointing = mode === 'on';
+  model.selectiveRecompute = mode === 'selective';
+  model.selectiveFromLength = mode === 'long' ? LORA_SELECTIVE_FROM_LENGTH : Infinity;
 }
 /**
  * What the frozen base computes with for a method: `auto` is fp32 for LoRA and int8 for QLoRA (its
